@@ -1,0 +1,151 @@
+/**
+ * The only reader of the environment. `loadConfig(env)` validates every variable once, reports
+ * every problem in one message, and returns a frozen, typed configuration.
+ */
+import { isAbsolute, resolve } from "node:path";
+
+export type LogLevel = "trace" | "debug" | "info" | "warn" | "error" | "fatal" | "silent";
+
+export interface S3Config {
+  bucket: string;
+  endpoint: string | null;
+  region: string;
+  accessKeyId: string | null;
+  secretAccessKey: string | null;
+}
+
+export interface Config {
+  port: number;
+  host: string;
+  /** Origin people use to reach the app, without a trailing slash (e.g. https://meet.example.com). */
+  publicUrl: string;
+  dataDir: string;
+  /** Postgres connection string; null means embedded PGlite in `dataDir/db`. */
+  databaseUrl: string | null;
+  /** Redis connection string; null means in-process room directory and rate limits. */
+  redisUrl: string | null;
+  /** Every Redis key and channel starts with this. */
+  redisPrefix: string;
+  /** Janus WebSocket URL; null means start an embedded Janus. */
+  janusUrl: string | null;
+  janusBin: string;
+  recordingsDir: string;
+  s3: S3Config | null;
+  turn: { urls: string[]; secret: string } | null;
+  logLevel: LogLevel;
+  /** Honour X-Forwarded-For for the client address (only behind a trusted proxy). */
+  trustProxy: boolean;
+  /** How long an emptied room, or a dropped seat, is kept before it is released. */
+  roomGraceMs: number;
+  sessionTtlMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join("\n  - ")}`);
+    this.name = "ConfigError";
+  }
+}
+
+const LOG_LEVELS: readonly LogLevel[] = ["trace", "debug", "info", "warn", "error", "fatal", "silent"];
+
+type Env = Record<string, string | undefined>;
+
+/** Validates `env` and returns the configuration; throws one ConfigError naming every bad value. */
+export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): Readonly<Config> {
+  const problems: string[] = [];
+  const str = (name: string): string | null => {
+    const value = env[name]?.trim();
+    return value ? value : null;
+  };
+  const int = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = str(name);
+    if (raw === null) return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      problems.push(`${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
+      return fallback;
+    }
+    return value;
+  };
+  const url = (name: string, protocols: string[]): string | null => {
+    const raw = str(name);
+    if (raw === null) return null;
+    try {
+      const parsed = new URL(raw);
+      if (!protocols.includes(parsed.protocol)) {
+        problems.push(`${name} must be a ${protocols.join(" or ")} URL (got "${raw}")`);
+        return null;
+      }
+      return raw;
+    } catch {
+      problems.push(`${name} is not a valid URL (got "${raw}")`);
+      return null;
+    }
+  };
+  const bool = (name: string, fallback: boolean): boolean => {
+    const raw = str(name)?.toLowerCase();
+    if (raw === undefined || raw === null) return fallback;
+    if (["1", "true", "yes", "on"].includes(raw)) return true;
+    if (["0", "false", "no", "off"].includes(raw)) return false;
+    problems.push(`${name} must be true or false (got "${raw}")`);
+    return fallback;
+  };
+  const dir = (value: string) => (isAbsolute(value) ? value : resolve(cwd, value));
+
+  const port = int("PORT", 3000, 0, 65535);
+  const host = str("HOST") ?? "0.0.0.0";
+  const publicUrlRaw = url("PUBLIC_URL", ["http:", "https:"]);
+  const publicUrl = publicUrlRaw ? new URL(publicUrlRaw).origin : `http://localhost:${port}`;
+  const dataDir = dir(str("DATA_DIR") ?? "./data");
+
+  const logLevelRaw = (str("LOG_LEVEL") ?? "info").toLowerCase();
+  if (!LOG_LEVELS.includes(logLevelRaw as LogLevel)) {
+    problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")} (got "${logLevelRaw}")`);
+  }
+
+  const bucket = str("S3_BUCKET");
+  const s3: S3Config | null = bucket
+    ? {
+        bucket,
+        endpoint: url("S3_ENDPOINT", ["http:", "https:"]),
+        region: str("S3_REGION") ?? "us-east-1",
+        accessKeyId: str("S3_ACCESS_KEY_ID"),
+        secretAccessKey: str("S3_SECRET_ACCESS_KEY"),
+      }
+    : null;
+  if (s3 && (s3.accessKeyId === null) !== (s3.secretAccessKey === null)) {
+    problems.push("S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY must be set together");
+  }
+
+  const turnUrls = (str("TURN_URLS") ?? "").split(",").map((u) => u.trim()).filter(Boolean);
+  const turnSecret = str("TURN_SECRET");
+  for (const u of turnUrls) {
+    if (!/^turns?:[^\s]+$/.test(u)) problems.push(`TURN_URLS entries must start with turn: or turns: (got "${u}")`);
+  }
+  if ((turnUrls.length > 0) !== (turnSecret !== null)) {
+    problems.push("TURN_URLS and TURN_SECRET must be set together");
+  }
+
+  const redisPrefix = str("REDIS_PREFIX") ?? "dictate:";
+  const config: Config = {
+    port,
+    host,
+    publicUrl,
+    dataDir,
+    databaseUrl: url("DATABASE_URL", ["postgres:", "postgresql:"]),
+    redisUrl: url("REDIS_URL", ["redis:", "rediss:"]),
+    redisPrefix,
+    janusUrl: url("JANUS_URL", ["ws:", "wss:"]),
+    janusBin: str("JANUS_BIN") ?? "janus",
+    recordingsDir: dir(str("RECORDINGS_DIR") ?? resolve(dataDir, "recordings")),
+    s3,
+    turn: turnSecret && turnUrls.length > 0 ? { urls: turnUrls, secret: turnSecret } : null,
+    logLevel: logLevelRaw as LogLevel,
+    trustProxy: bool("TRUST_PROXY", false),
+    roomGraceMs: int("ROOM_GRACE_MS", 30_000, 0, 3_600_000),
+    sessionTtlMs: int("SESSION_TTL_DAYS", 30, 1, 365) * 86_400_000,
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze(config);
+}

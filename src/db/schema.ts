@@ -1,0 +1,181 @@
+/**
+ * The one drizzle schema, shared by PGlite and Postgres 15. Change it, then `npm run db:generate`;
+ * never edit files under migrations/ by hand.
+ */
+import { sql } from "drizzle-orm";
+import {
+  bigint,
+  bigserial,
+  customType,
+  index,
+  integer,
+  pgTable,
+  primaryKey,
+  real,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
+
+const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({
+  dataType: () => "bytea",
+  fromDriver: (value) => (value instanceof Uint8Array ? value : new Uint8Array(value as ArrayBuffer)),
+});
+
+const timestamptz = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
+const createdAt = () => timestamptz("created_at").notNull().defaultNow();
+
+export const users = pgTable(
+  "users",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    email: text("email").notNull(),
+    username: text("username").notNull(),
+    passwordHash: text("password_hash").notNull(),
+    /** Secret for the ICS feed URL. */
+    calendarToken: text("calendar_token").notNull(),
+    createdAt: createdAt(),
+    updatedAt: timestamptz("updated_at").notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex("users_email_key").on(t.email),
+    uniqueIndex("users_username_lower_key").on(sql`lower(${t.username})`),
+    uniqueIndex("users_calendar_token_key").on(t.calendarToken),
+  ],
+);
+
+export const sessions = pgTable(
+  "sessions",
+  {
+    /** SHA-256 of the cookie's token: a leaked table does not leak sessions. */
+    id: text("id").primaryKey(),
+    userId: uuid("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    createdAt: createdAt(),
+    expiresAt: timestamptz("expires_at").notNull(),
+  },
+  (t) => [index("sessions_user_id_idx").on(t.userId)],
+);
+
+export const teams = pgTable(
+  "teams",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    name: text("name").notNull(),
+    code: text("code").notNull(),
+    createdBy: uuid("created_by").references(() => users.id, { onDelete: "set null" }),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("teams_code_key").on(t.code)],
+);
+
+export const teamMembers = pgTable(
+  "team_members",
+  {
+    teamId: uuid("team_id").notNull().references(() => teams.id, { onDelete: "cascade" }),
+    userId: uuid("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    joinedAt: timestamptz("joined_at").notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.teamId, t.userId] }), index("team_members_user_id_idx").on(t.userId)],
+);
+
+export const meetings = pgTable(
+  "meetings",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    code: text("code").notNull(),
+    teamId: uuid("team_id").references(() => teams.id, { onDelete: "cascade" }),
+    createdBy: uuid("created_by").references(() => users.id, { onDelete: "set null" }),
+    title: text("title").notNull(),
+    agenda: text("agenda").notNull().default(""),
+    startsAt: timestamptz("starts_at"),
+    endsAt: timestamptz("ends_at"),
+    startedAt: timestamptz("started_at"),
+    endedAt: timestamptz("ended_at"),
+    createdAt: createdAt(),
+    updatedAt: timestamptz("updated_at").notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex("meetings_code_key").on(t.code),
+    index("meetings_team_id_starts_at_idx").on(t.teamId, t.startsAt),
+    index("meetings_created_by_idx").on(t.createdBy),
+  ],
+);
+
+export const meetingParticipants = pgTable(
+  "meeting_participants",
+  {
+    meetingId: uuid("meeting_id").notNull().references(() => meetings.id, { onDelete: "cascade" }),
+    userId: uuid("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    firstJoinedAt: timestamptz("first_joined_at").notNull().defaultNow(),
+    lastJoinedAt: timestamptz("last_joined_at").notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.meetingId, t.userId] }), index("meeting_participants_user_id_idx").on(t.userId)],
+);
+
+export const notes = pgTable(
+  "notes",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    meetingId: uuid("meeting_id").notNull().references(() => meetings.id, { onDelete: "cascade" }),
+    title: text("title").notNull(),
+    /** Compacted Y.Doc state (Y.encodeStateAsUpdate). */
+    ydoc: bytea("ydoc"),
+    /** Plain text of the `notes` Y.Text at the last compaction (Markdown). */
+    text: text("text").notNull().default(""),
+    createdAt: createdAt(),
+    updatedAt: timestamptz("updated_at").notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex("notes_meeting_id_key").on(t.meetingId)],
+);
+
+export const noteUpdates = pgTable(
+  "note_updates",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    noteId: uuid("note_id").notNull().references(() => notes.id, { onDelete: "cascade" }),
+    update: bytea("update").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index("note_updates_note_id_id_idx").on(t.noteId, t.id)],
+);
+
+export const RECORDING_STATUSES = ["recording", "processing", "ready", "failed"] as const;
+export type RecordingStatus = (typeof RECORDING_STATUSES)[number];
+
+export const recordings = pgTable(
+  "recordings",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    meetingId: uuid("meeting_id").notNull().references(() => meetings.id, { onDelete: "cascade" }),
+    title: text("title").notNull(),
+    status: text("status", { enum: RECORDING_STATUSES }).notNull().default("recording"),
+    blobKey: text("blob_key"),
+    mime: text("mime"),
+    bytes: bigint("bytes", { mode: "number" }),
+    durationMs: integer("duration_ms"),
+    /** 0..1 while processing. */
+    progress: real("progress"),
+    startedBy: uuid("started_by").references(() => users.id, { onDelete: "set null" }),
+    startedAt: timestamptz("started_at").notNull().defaultNow(),
+    stoppedAt: timestamptz("stopped_at"),
+    error: text("error"),
+    createdAt: createdAt(),
+    updatedAt: timestamptz("updated_at").notNull().defaultNow(),
+  },
+  (t) => [index("recordings_meeting_id_idx").on(t.meetingId)],
+);
+
+export const recordingJobs = pgTable(
+  "recording_jobs",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    recordingId: uuid("recording_id").notNull().references(() => recordings.id, { onDelete: "cascade" }),
+    attempts: integer("attempts").notNull().default(0),
+    nextRunAt: timestamptz("next_run_at").notNull().defaultNow(),
+    lockedUntil: timestamptz("locked_until"),
+    lastError: text("last_error"),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("recording_jobs_recording_id_key").on(t.recordingId), index("recording_jobs_next_run_at_idx").on(t.nextRunAt)],
+);

@@ -1,0 +1,98 @@
+import { openapi } from "@elysiajs/openapi";
+import { Elysia } from "elysia";
+import type { Logger } from "pino";
+import { AppError } from "../errors.ts";
+import type { AppServices } from "../services.ts";
+import { errorResponse, toAppError } from "./errors.ts";
+import { createMetrics, type Metrics } from "./metrics.ts";
+import { authRoutes } from "./routes/auth.ts";
+import { meetingRoutes } from "./routes/meetings.ts";
+import { resourceRoutes } from "./routes/resources.ts";
+import { teamRoutes } from "./routes/teams.ts";
+
+export interface AppDeps {
+  services: AppServices;
+  logger: Logger;
+  metrics?: Metrics;
+  /** Largest JSON body accepted under /api. */
+  maxBodyBytes?: number;
+}
+
+const UNSAFE = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+const DEFAULT_MAX_BODY = 64 * 1024;
+
+interface RequestMeta {
+  id: string;
+  start: number;
+}
+
+/** The whole HTTP surface. Tests drive it with `app.handle(new Request(…))`. */
+export function createApp({ services: s, logger, metrics = createMetrics(), maxBodyBytes = DEFAULT_MAX_BODY }: AppDeps) {
+  const meta = new WeakMap<Request, RequestMeta>();
+  const allowedOrigins = new Set([s.config.publicUrl]);
+
+  return (
+    new Elysia({ normalize: false })
+      .use(
+        openapi({
+          path: "/api/docs",
+          documentation: {
+            info: { title: "Dictate API", version: "0.1.0", description: "Accounts, teams, meetings, calendar, notes and recordings." },
+          },
+        }),
+      )
+      .onRequest(({ request, set }) => {
+        const id = request.headers.get("x-request-id")?.slice(0, 64) || crypto.randomUUID();
+        meta.set(request, { id, start: performance.now() });
+        set.headers["x-request-id"] = id;
+        if (UNSAFE.has(request.method)) {
+          // CSRF: a browser always names the page's origin on unsafe requests; refuse foreign ones.
+          const origin = request.headers.get("origin");
+          const site = request.headers.get("sec-fetch-site");
+          if ((origin && origin !== new URL(request.url).origin && !allowedOrigins.has(origin)) || site === "cross-site") {
+            return errorResponse(new AppError("FORBIDDEN", "Cross-site requests are not allowed"), id, logger);
+          }
+        }
+      })
+      .onParse(async ({ request, contentType }) => {
+        const length = Number(request.headers.get("content-length") ?? 0);
+        if (length > maxBodyBytes) throw new AppError("INVALID_ARGUMENT", `The body is larger than ${maxBodyBytes} bytes`, { status: 413 });
+        const text = await request.text();
+        if (text.length > maxBodyBytes) throw new AppError("INVALID_ARGUMENT", `The body is larger than ${maxBodyBytes} bytes`, { status: 413 });
+        if (text.trim() === "") return undefined;
+        if (!contentType?.toLowerCase().startsWith("application/json")) {
+          throw new AppError("INVALID_ARGUMENT", "Send the body as JSON (Content-Type: application/json)", { status: 400 });
+        }
+        try {
+          return JSON.parse(text);
+        } catch {
+          throw new AppError("INVALID_ARGUMENT", "The body is not valid JSON", { status: 400 });
+        }
+      })
+      .onError(({ code, error, request }) => errorResponse(toAppError(code, error), meta.get(request)?.id, logger))
+      .onAfterResponse(({ request, route, set }) => {
+        const m = meta.get(request);
+        if (!m) return;
+        const status = typeof set.status === "number" ? set.status : 200;
+        const ms = performance.now() - m.start;
+        metrics.observeRequest(request.method, route || "unmatched", status, ms / 1000);
+        logger.info({ requestId: m.id, method: request.method, path: new URL(request.url).pathname, status, ms: Math.round(ms * 10) / 10 }, "request");
+      })
+      .get("/healthz", async () => {
+        await s.database.ping();
+        return { ok: true };
+      })
+      .get("/metrics", async () => new Response(await metrics.registry.metrics(), { headers: { "content-type": metrics.registry.contentType } }))
+      .use(authRoutes(s))
+      .use(teamRoutes(s))
+      .use(meetingRoutes(s))
+      .use(resourceRoutes(s))
+      .get("/", () => new Response(PLACEHOLDER, { headers: { "content-type": "text/html; charset=utf-8" } }))
+  );
+}
+
+export type App = ReturnType<typeof createApp>;
+
+const PLACEHOLDER = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>Dictate</title><style>body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem;color-scheme:light dark}</style></head>
+<body><h1>Dictate</h1><p>Video meetings for small teams, with live notes and recordings.</p><p>The app is running. The API is described at <a href="/api/docs">/api/docs</a>.</p></body></html>`;

@@ -1,0 +1,71 @@
+import { Elysia, t } from "elysia";
+import { clearedSessionCookie, sessionCookie } from "../../auth/index.ts";
+import type { AppServices } from "../../services.ts";
+import { requestContext } from "../context.ts";
+import { AnyPassword, closed, Email, LoginEmail, Password, Username } from "../schemas.ts";
+
+/** Sign up, log in, log out, and the account of the signed-in user. */
+export function authRoutes(s: AppServices) {
+  const secure = s.config.publicUrl.startsWith("https:");
+  const startSession = async (userId: string, set: { headers: Record<string, unknown> }) => {
+    const { token } = await s.sessions.create(userId);
+    set.headers["set-cookie"] = sessionCookie(token, s.config.sessionTtlMs, secure);
+  };
+
+  return new Elysia()
+    .use(requestContext(s))
+    .post(
+      "/api/auth/signup",
+      async ({ body, set }) => {
+        const user = await s.accounts.signup(body);
+        await startSession(user.id, set);
+        set.status = 201;
+        return { user };
+      },
+      { body: closed({ email: Email, username: Username, password: Password }), detail: { summary: "Create an account and sign in" } },
+    )
+    .post(
+      "/api/auth/login",
+      async ({ body, set, clientAddress }) => {
+        const user = await s.accounts.login(body.email, body.password, clientAddress());
+        await startSession(user.id, set);
+        return { user };
+      },
+      { body: closed({ email: LoginEmail, password: AnyPassword }), detail: { summary: "Sign in" } },
+    )
+    .post(
+      "/api/auth/logout",
+      async ({ set, sessionToken, requireUser }) => {
+        await requireUser();
+        if (sessionToken) await s.sessions.destroy(sessionToken);
+        set.headers["set-cookie"] = clearedSessionCookie(secure);
+        set.status = 204;
+      },
+      { detail: { summary: "Sign out" } },
+    )
+    .get("/api/me", async ({ requireUser }) => ({ user: s.accounts.view(await requireUser()) }), {
+      detail: { summary: "Who am I" },
+    })
+    .patch(
+      "/api/me",
+      async ({ body, requireUser }) => ({ user: await s.accounts.update((await requireUser()).id, body) }),
+      {
+        body: closed({
+          username: t.Optional(Username),
+          email: t.Optional(Email),
+          password: t.Optional(Password),
+          currentPassword: t.Optional(AnyPassword),
+        }),
+        detail: { summary: "Edit my profile (email and password changes need currentPassword)" },
+      },
+    )
+    .delete(
+      "/api/me",
+      async ({ set, requireUser }) => {
+        await s.accounts.remove((await requireUser()).id);
+        set.headers["set-cookie"] = clearedSessionCookie(secure);
+        set.status = 204;
+      },
+      { detail: { summary: "Delete my account" } },
+    );
+}

@@ -1,0 +1,53 @@
+/** Wiring only: config → db → redis → app.listen. */
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { Redis } from "ioredis";
+import { ConfigError, loadConfig } from "./config.ts";
+import { openDatabase } from "./db/index.ts";
+import { createApp } from "./http/index.ts";
+import { createLogger } from "./logger.ts";
+import { createServices } from "./services.ts";
+import { createLocalBlobStore } from "./storage/index.ts";
+
+let config;
+try {
+  config = loadConfig();
+} catch (err) {
+  if (err instanceof ConfigError) {
+    console.error(err.message);
+    process.exit(78);
+  }
+  throw err;
+}
+
+const logger = createLogger(config.logLevel);
+mkdirSync(config.dataDir, { recursive: true });
+
+const database = await openDatabase(config.databaseUrl ? { databaseUrl: config.databaseUrl } : { dataDir: config.dataDir });
+await database.migrate();
+logger.info({ database: database.kind }, "database ready");
+
+const redis = config.redisUrl ? new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 3 }) : null;
+if (redis) {
+  await redis.connect();
+  logger.info("redis connected");
+}
+
+const blobs = createLocalBlobStore(join(config.dataDir, "blobs"));
+const services = createServices({ config, database, redis, blobs });
+const app = createApp({ services, logger });
+app.listen({ port: config.port, hostname: config.host, reusePort: false });
+logger.info({ url: config.publicUrl, port: app.server?.port }, "Dictate is listening");
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, "shutting down");
+  await app.stop();
+  await redis?.quit();
+  await database.close();
+  process.exit(0);
+}
+process.on("SIGINT", () => void shutdown("SIGINT"));
+process.on("SIGTERM", () => void shutdown("SIGTERM"));

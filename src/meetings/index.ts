@@ -1,0 +1,3 @@
+export { createMeetings, type Meetings, type MeetingView, type MeetingInput, type MeetingRow, type Viewer } from "./meetings.ts";
+export { renderCalendar } from "./ics.ts";
+export { meetingReadableBy } from "./access.ts";

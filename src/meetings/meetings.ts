@@ -1,0 +1,256 @@
+import { and, asc, eq, exists, gte, isNull, lt, or, sql, type SQL } from "drizzle-orm";
+import { generateCode, normalizeCode } from "../codes.ts";
+import { isUniqueViolation, schema, type Db } from "../db/index.ts";
+import { conflict, forbidden, invalid, notFound, unauthenticated } from "../errors.ts";
+import type { Teams } from "../teams/index.ts";
+
+const { meetings, meetingParticipants, teamMembers, notes, recordings } = schema;
+
+export type MeetingRow = typeof meetings.$inferSelect;
+
+export interface MeetingView {
+  id: string;
+  code: string;
+  title: string;
+  agenda: string;
+  teamId: string | null;
+  startsAt: string | null;
+  endsAt: string | null;
+  startedAt: string | null;
+  endedAt: string | null;
+  url: string;
+  createdAt: string;
+  /** Whether the viewer may reschedule or cancel it. */
+  canEdit: boolean;
+}
+
+export interface MeetingInput {
+  teamId?: string | null;
+  title?: string;
+  agenda?: string;
+  startsAt?: string | null;
+  endsAt?: string | null;
+}
+
+export interface Viewer {
+  id: string;
+}
+
+const DEFAULT_DURATION_MS = 60 * 60_000;
+const MAX_RANGE_MS = 400 * 86_400_000;
+const LIST_LIMIT = 1000;
+
+/** When a meeting counts as happening, for calendars: scheduled times, else when it really ran. */
+const effectiveStart = sql`coalesce(${meetings.startsAt}, ${meetings.startedAt}, ${meetings.createdAt})`;
+const effectiveEnd = sql`coalesce(${meetings.endsAt}, ${meetings.endedAt}, case when ${meetings.startedAt} is null then ${meetings.createdAt} else now() end)`;
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+function parseTime(value: string | null | undefined, field: string): Date | null | undefined {
+  if (value === undefined || value === null) return value;
+  const t = Date.parse(value);
+  if (Number.isNaN(t)) throw invalid(`${field} is not a date and time`, { [field]: "Expected an ISO 8601 date and time" });
+  return new Date(t);
+}
+
+export function createMeetings({ db, teams, publicUrl }: { db: Db; teams: Teams; publicUrl: string }) {
+  const mayEdit = async (m: MeetingRow, viewer: Viewer | null): Promise<boolean> => {
+    if (!viewer) return false;
+    if (m.teamId) return teams.isMember(m.teamId, viewer.id);
+    return m.createdBy === viewer.id;
+  };
+
+  const view = (m: MeetingRow, canEdit: boolean): MeetingView => ({
+    id: m.id,
+    code: m.code,
+    title: m.title,
+    agenda: m.agenda,
+    teamId: m.teamId,
+    startsAt: iso(m.startsAt),
+    endsAt: iso(m.endsAt),
+    startedAt: iso(m.startedAt),
+    endedAt: iso(m.endedAt),
+    url: `${publicUrl}/m/${m.code}`,
+    createdAt: m.createdAt.toISOString(),
+    canEdit,
+  });
+
+  /** Start and end after applying `input` to `current`: both or neither, end after start. */
+  function schedule(input: MeetingInput, current?: MeetingRow): { startsAt: Date | null; endsAt: Date | null } {
+    const startsIn = parseTime(input.startsAt, "startsAt");
+    const endsIn = parseTime(input.endsAt, "endsAt");
+    let startsAt = startsIn === undefined ? (current?.startsAt ?? null) : startsIn;
+    let endsAt = endsIn === undefined ? (current?.endsAt ?? null) : endsIn;
+    if (startsIn === null) endsAt = endsIn ?? null;
+    if (startsAt && startsIn && endsIn === undefined && current?.startsAt && current.endsAt) {
+      // Moving the start keeps the meeting's length.
+      endsAt = new Date(startsAt.getTime() + (current.endsAt.getTime() - current.startsAt.getTime()));
+    }
+    if (startsAt && !endsAt) endsAt = new Date(startsAt.getTime() + DEFAULT_DURATION_MS);
+    if (!startsAt && endsAt) throw invalid("endsAt needs startsAt", { startsAt: "Required when endsAt is given" });
+    if (startsAt && endsAt && endsAt <= startsAt) throw invalid("The meeting must end after it starts", { endsAt: "Must be after startsAt" });
+    if (startsAt && endsAt && endsAt.getTime() - startsAt.getTime() > 7 * 86_400_000) {
+      throw invalid("A meeting can last a week at most", { endsAt: "At most 7 days after startsAt" });
+    }
+    for (const [field, d] of [["startsAt", startsAt], ["endsAt", endsAt]] as const) {
+      if (d && (d.getUTCFullYear() < 2000 || d.getUTCFullYear() > 9999)) throw invalid(`${field} is out of range`, { [field]: "Out of range" });
+    }
+    return { startsAt, endsAt };
+  }
+
+  /** The meeting by code if the viewer may see it. Team meetings: 401 signed out, 404 for outsiders. */
+  async function find(codeInput: string, viewer: Viewer | null): Promise<MeetingRow> {
+    const code = normalizeCode(codeInput);
+    if (!code) throw notFound("Meeting");
+    const [m] = await db.select().from(meetings).where(eq(meetings.code, code)).limit(1);
+    if (!m) throw notFound("Meeting");
+    if (m.teamId) {
+      if (!viewer) throw unauthenticated("This is a team meeting: sign in to join");
+      if (!(await teams.isMember(m.teamId, viewer.id))) throw notFound("Meeting");
+    }
+    return m;
+  }
+
+  async function findEditable(code: string, viewer: Viewer | null): Promise<MeetingRow> {
+    const m = await find(code, viewer);
+    if (!(await mayEdit(m, viewer))) {
+      if (!viewer) throw unauthenticated("Sign in to change this meeting");
+      throw forbidden("Only the person who created this meeting can change it");
+    }
+    return m;
+  }
+
+  const visibleTo = (userId: string): SQL =>
+    or(
+      sql`${meetings.teamId} in (select ${teamMembers.teamId} from ${teamMembers} where ${teamMembers.userId} = ${userId})`,
+      and(
+        isNull(meetings.teamId),
+        or(
+          eq(meetings.createdBy, userId),
+          exists(
+            db
+              .select({ one: sql`1` })
+              .from(meetingParticipants)
+              .where(and(eq(meetingParticipants.meetingId, meetings.id), eq(meetingParticipants.userId, userId))),
+          ),
+        ),
+      ),
+    )!;
+
+  return {
+    view,
+    find,
+
+    async create(viewer: Viewer | null, input: MeetingInput): Promise<MeetingView> {
+      if (input.teamId) {
+        if (!viewer) throw unauthenticated("Sign in to start a team meeting");
+        await teams.requireMembership(input.teamId, viewer.id);
+      }
+      const { startsAt, endsAt } = schedule(input);
+      const title = input.title?.trim() || (startsAt ? "Meeting" : "Instant meeting");
+      for (let attempt = 0; ; attempt++) {
+        try {
+          const [row] = await db
+            .insert(meetings)
+            .values({
+              code: generateCode(),
+              teamId: input.teamId ?? null,
+              createdBy: viewer?.id ?? null,
+              title,
+              agenda: input.agenda ?? "",
+              startsAt,
+              endsAt,
+            })
+            .returning();
+          return view(row!, viewer !== null);
+        } catch (err) {
+          if (attempt < 3 && isUniqueViolation(err, "meetings_code_key")) continue;
+          throw err;
+        }
+      }
+    },
+
+    async get(code: string, viewer: Viewer | null): Promise<MeetingView> {
+      const m = await find(code, viewer);
+      return view(m, await mayEdit(m, viewer));
+    },
+
+    async update(code: string, viewer: Viewer | null, input: MeetingInput): Promise<MeetingView> {
+      const m = await findEditable(code, viewer);
+      if (input.teamId !== undefined && input.teamId !== m.teamId) {
+        throw invalid("A meeting's team cannot change", { teamId: "Cannot be changed" });
+      }
+      const { startsAt, endsAt } = schedule(input, m);
+      const [row] = await db
+        .update(meetings)
+        .set({
+          ...(input.title !== undefined ? { title: input.title.trim() || m.title } : {}),
+          ...(input.agenda !== undefined ? { agenda: input.agenda } : {}),
+          startsAt,
+          endsAt,
+          updatedAt: new Date(),
+        })
+        .where(eq(meetings.id, m.id))
+        .returning();
+      return view(row!, true);
+    },
+
+    /** Cancels a meeting. One that left notes or recordings keeps them: delete those first. */
+    async remove(code: string, viewer: Viewer | null): Promise<void> {
+      const m = await findEditable(code, viewer);
+      const [hasNotes] = await db.select({ one: sql`1` }).from(notes).where(eq(notes.meetingId, m.id)).limit(1);
+      const [hasRecordings] = await db.select({ one: sql`1` }).from(recordings).where(eq(recordings.meetingId, m.id)).limit(1);
+      if (hasNotes || hasRecordings) {
+        throw conflict("This meeting has notes or recordings; delete them under Resources first");
+      }
+      await db.delete(meetings).where(eq(meetings.id, m.id));
+    },
+
+    /** Meetings the user can see (theirs and their teams') overlapping [from, to). */
+    async list(viewer: Viewer, query: { from?: string; to?: string; teamId?: string }): Promise<MeetingView[]> {
+      const now = new Date();
+      const from = parseTime(query.from, "from") ?? new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
+      const to = parseTime(query.to, "to") ?? new Date(Date.UTC(from.getUTCFullYear(), from.getUTCMonth() + 1, 1));
+      if (to <= from) throw invalid("to must be after from", { to: "Must be after from" });
+      if (to.getTime() - from.getTime() > MAX_RANGE_MS) throw invalid("The range is too long (400 days at most)", { to: "At most 400 days after from" });
+      if (query.teamId) await teams.requireMembership(query.teamId, viewer.id);
+      const rows = await db
+        .select({ meeting: meetings, canEdit: sql<boolean>`${meetings.teamId} is not null or ${meetings.createdBy} = ${viewer.id}` })
+        .from(meetings)
+        .where(
+          and(
+            query.teamId ? eq(meetings.teamId, query.teamId) : visibleTo(viewer.id),
+            lt(effectiveStart, to),
+            gte(effectiveEnd, from),
+          ),
+        )
+        .orderBy(asc(effectiveStart), asc(meetings.id))
+        .limit(LIST_LIMIT);
+      return rows.map((r) => view(r.meeting, r.canEdit));
+    },
+
+    /** A team's meetings that have not ended yet, soonest first. */
+    async upcomingForTeam(teamId: string, limit = 20): Promise<MeetingView[]> {
+      const rows = await db
+        .select()
+        .from(meetings)
+        .where(and(eq(meetings.teamId, teamId), isNull(meetings.endedAt), gte(effectiveEnd, new Date())))
+        .orderBy(asc(effectiveStart))
+        .limit(limit);
+      return rows.map((m) => view(m, true));
+    },
+
+    /** Every meeting the user can see in a window around now, for the ICS feed. */
+    async forFeed(userId: string): Promise<MeetingRow[]> {
+      const now = Date.now();
+      return db
+        .select()
+        .from(meetings)
+        .where(and(visibleTo(userId), gte(effectiveEnd, new Date(now - 90 * 86_400_000)), lt(effectiveStart, new Date(now + 400 * 86_400_000))))
+        .orderBy(asc(effectiveStart))
+        .limit(LIST_LIMIT);
+    },
+  };
+}
+
+export type Meetings = ReturnType<typeof createMeetings>;

@@ -1,0 +1,1 @@
+export { createNotes, fileSlug, type Notes, type NoteView, type NoteWithText } from "./notes.ts";

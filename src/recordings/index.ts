@@ -1,0 +1,1 @@
+export { createRecordings, type Recordings, type RecordingView } from "./recordings.ts";

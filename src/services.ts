@@ -1,0 +1,52 @@
+/**
+ * Builds the services from their dependencies. Shared by main.ts and tests so both run the same
+ * wiring; it holds no rules of its own.
+ */
+import type { Redis } from "ioredis";
+import { createAccounts } from "./accounts/index.ts";
+import {
+  createLoginGuard,
+  createMemoryRateCounter,
+  createRedisRateCounter,
+  createSessionStore,
+  type LoginLimits,
+} from "./auth/index.ts";
+import type { Config } from "./config.ts";
+import type { Database } from "./db/index.ts";
+import { createMeetings } from "./meetings/index.ts";
+import { createNotes } from "./notes/index.ts";
+import { createRecordings } from "./recordings/index.ts";
+import type { BlobStore } from "./storage/index.ts";
+import { createTeams } from "./teams/index.ts";
+
+export interface ServiceDeps {
+  config: Readonly<Config>;
+  database: Database;
+  redis: Redis | null;
+  blobs: BlobStore;
+  loginLimits?: LoginLimits;
+}
+
+export function createServices({ config, database, redis, blobs, loginLimits }: ServiceDeps) {
+  const db = database.db;
+  const sessions = createSessionStore(db, { ttlMs: config.sessionTtlMs });
+  const counter = redis ? createRedisRateCounter(redis, config.redisPrefix) : createMemoryRateCounter();
+  const loginGuard = createLoginGuard(counter, loginLimits);
+  const teams = createTeams({ db });
+  const meetings = createMeetings({ db, teams, publicUrl: config.publicUrl });
+  return {
+    config,
+    database,
+    redis,
+    blobs,
+    trustProxy: config.trustProxy,
+    sessions,
+    accounts: createAccounts({ db, sessions, loginGuard, publicUrl: config.publicUrl }),
+    teams,
+    meetings,
+    notes: createNotes({ db }),
+    recordings: createRecordings({ db, blobs }),
+  };
+}
+
+export type AppServices = ReturnType<typeof createServices>;

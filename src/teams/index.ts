@@ -1,0 +1,1 @@
+export { createTeams, type Teams, type TeamView, type TeamMemberView } from "./teams.ts";

@@ -1,0 +1,45 @@
+import type { Redis } from "ioredis";
+import type { LoginLimits } from "../../src/auth/index.ts";
+import type { Config } from "../../src/config.ts";
+import type { Database } from "../../src/db/index.ts";
+import { createApp } from "../../src/http/index.ts";
+import { createLogger } from "../../src/logger.ts";
+import { createServices } from "../../src/services.ts";
+import { createMemoryBlobStore, type BlobStore } from "../../src/storage/index.ts";
+import { testConfig } from "./config.ts";
+import { openTestDatabase, type DbKind } from "./db.ts";
+import { createClient, newUser } from "./http.ts";
+
+export interface TestAppOptions {
+  config?: Partial<Config>;
+  redis?: Redis | null;
+  blobs?: BlobStore;
+  loginLimits?: LoginLimits;
+  database?: Database;
+}
+
+/** The real app over a real database of `kind`, driven in-process through `app.handle`. */
+export async function createTestApp(kind: DbKind, options: TestAppOptions = {}) {
+  const config = testConfig(options.config);
+  const database = options.database ?? (await openTestDatabase(kind));
+  const blobs = options.blobs ?? createMemoryBlobStore();
+  const services = createServices({ config, database, redis: options.redis ?? null, blobs, loginLimits: options.loginLimits });
+  const app = createApp({ services, logger: createLogger("silent") });
+  return {
+    app,
+    services,
+    database,
+    blobs,
+    client: () => createClient(app),
+    /** A new client already signed up (and so signed in). */
+    async signedUp(label?: string) {
+      const c = createClient(app);
+      const data = newUser(label);
+      const res = await c.post("/api/auth/signup", data);
+      if (res.status !== 201) throw new Error(`signup failed: ${res.status} ${res.text}`);
+      return Object.assign(c, { user: res.body.user as { id: string; email: string; username: string; calendarUrl: string }, credentials: data });
+    },
+    close: () => database.close(),
+  };
+}
+export type TestApp = Awaited<ReturnType<typeof createTestApp>>;
