@@ -36,7 +36,8 @@ if (redis) {
 const blobs = createLocalBlobStore(join(config.dataDir, "blobs"));
 const services = createServices({ config, database, redis, blobs });
 const app = createApp({ services, logger });
-app.listen({ port: config.port, hostname: config.host, reusePort: false });
+// The app refuses bodies over 64 KB by Content-Length; this caps chunked ones the same way.
+app.listen({ port: config.port, hostname: config.host, reusePort: false, maxRequestBodySize: 1024 * 1024 });
 logger.info({ url: config.publicUrl, port: app.server?.port }, "Dictate is listening");
 
 let stopping = false;

@@ -44,8 +44,8 @@ export function createServices({ config, database, redis, blobs, loginLimits }: 
     accounts: createAccounts({ db, sessions, loginGuard, publicUrl: config.publicUrl }),
     teams,
     meetings,
-    notes: createNotes({ db }),
-    recordings: createRecordings({ db, blobs }),
+    notes: createNotes({ db, teams }),
+    recordings: createRecordings({ db, blobs, teams }),
   };
 }
 

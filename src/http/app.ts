@@ -36,6 +36,8 @@ export function createApp({ services: s, logger, metrics = createMetrics(), maxB
       .use(
         openapi({
           path: "/api/docs",
+          // The ICS feed and the Markdown export end in a file extension; document them too.
+          exclude: { staticFile: false, paths: ["/", "/api/docs", "/api/docs/json"] },
           documentation: {
             info: { title: "Dictate API", version: "0.1.0", description: "Accounts, teams, meetings, calendar, notes and recordings." },
           },
@@ -45,6 +47,8 @@ export function createApp({ services: s, logger, metrics = createMetrics(), maxB
         const id = request.headers.get("x-request-id")?.slice(0, 64) || crypto.randomUUID();
         meta.set(request, { id, start: performance.now() });
         set.headers["x-request-id"] = id;
+        const tooLarge = checkBody(request, maxBodyBytes);
+        if (tooLarge) return errorResponse(tooLarge, id, logger);
         if (UNSAFE.has(request.method)) {
           // CSRF: a browser always names the page's origin on unsafe requests; refuse foreign ones.
           const origin = request.headers.get("origin");
@@ -54,19 +58,10 @@ export function createApp({ services: s, logger, metrics = createMetrics(), maxB
           }
         }
       })
-      .onParse(async ({ request, contentType }) => {
-        const length = Number(request.headers.get("content-length") ?? 0);
-        if (length > maxBodyBytes) throw new AppError("INVALID_ARGUMENT", `The body is larger than ${maxBodyBytes} bytes`, { status: 413 });
-        const text = await request.text();
-        if (text.length > maxBodyBytes) throw new AppError("INVALID_ARGUMENT", `The body is larger than ${maxBodyBytes} bytes`, { status: 413 });
-        if (text.trim() === "") return undefined;
-        if (!contentType?.toLowerCase().startsWith("application/json")) {
-          throw new AppError("INVALID_ARGUMENT", "Send the body as JSON (Content-Type: application/json)", { status: 400 });
-        }
-        try {
-          return JSON.parse(text);
-        } catch {
-          throw new AppError("INVALID_ARGUMENT", "The body is not valid JSON", { status: 400 });
+      .onTransform({ as: "global" }, ({ body }) => {
+        // Postgres text cannot hold NUL; refuse it here rather than fail in the database.
+        if (body !== undefined && containsNul(body)) {
+          throw new AppError("INVALID_ARGUMENT", "Text may not contain NUL characters", { status: 422 });
         }
       })
       .onError(({ code, error, request }) => errorResponse(toAppError(code, error), meta.get(request)?.id, logger))
@@ -92,6 +87,24 @@ export function createApp({ services: s, logger, metrics = createMetrics(), maxB
 }
 
 export type App = ReturnType<typeof createApp>;
+
+/** Refuses, before anything is read, a body that is too large or not JSON. */
+function checkBody(request: Request, maxBodyBytes: number): AppError | null {
+  const length = Number(request.headers.get("content-length") ?? 0);
+  if (length > maxBodyBytes) return new AppError("INVALID_ARGUMENT", `The body is larger than ${maxBodyBytes} bytes`, { status: 413 });
+  const type = request.headers.get("content-type");
+  if (length > 0 && type && !/^application\/json\b/i.test(type)) {
+    return new AppError("INVALID_ARGUMENT", "Send the body as JSON (Content-Type: application/json)", { status: 400 });
+  }
+  return null;
+}
+
+function containsNul(value: unknown): boolean {
+  if (typeof value === "string") return value.includes("\u0000");
+  if (Array.isArray(value)) return value.some(containsNul);
+  if (value && typeof value === "object") return Object.entries(value).some(([k, v]) => k.includes("\u0000") || containsNul(v));
+  return false;
+}
 
 const PLACEHOLDER = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>Dictate</title><style>body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem;color-scheme:light dark}</style></head>

@@ -27,6 +27,8 @@ function fieldsOf(error: ValidationError): Record<string, string> {
 /** Maps anything thrown while handling a request to the one error shape. */
 export function toAppError(code: string | number, error: unknown): AppError {
   if (error instanceof AppError) return error;
+  // Elysia wraps whatever the body parser throws; our parser throws AppErrors (400, 413).
+  if (code === "PARSE" && error instanceof Error && error.cause instanceof AppError) return error.cause;
   if (error instanceof ValidationError || code === "VALIDATION") {
     const fields = error instanceof ValidationError ? fieldsOf(error) : {};
     const first = Object.entries(fields)[0];

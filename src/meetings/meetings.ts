@@ -45,6 +45,8 @@ const effectiveStart = sql`coalesce(${meetings.startsAt}, ${meetings.startedAt},
 const effectiveEnd = sql`coalesce(${meetings.endsAt}, ${meetings.endedAt}, case when ${meetings.startedAt} is null then ${meetings.createdAt} else now() end)`;
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
+/** A timestamp parameter for raw SQL: drizzle's postgres-js driver does not serialize Date there. */
+const at = (d: Date) => sql`${d.toISOString()}::timestamptz`;
 
 function parseTime(value: string | null | undefined, field: string): Date | null | undefined {
   if (value === undefined || value === null) return value;
@@ -142,7 +144,7 @@ export function createMeetings({ db, teams, publicUrl }: { db: Db; teams: Teams;
     find,
 
     async create(viewer: Viewer | null, input: MeetingInput): Promise<MeetingView> {
-      if (input.teamId) {
+      if (input.teamId !== undefined && input.teamId !== null) {
         if (!viewer) throw unauthenticated("Sign in to start a team meeting");
         await teams.requireMembership(input.teamId, viewer.id);
       }
@@ -220,8 +222,8 @@ export function createMeetings({ db, teams, publicUrl }: { db: Db; teams: Teams;
         .where(
           and(
             query.teamId ? eq(meetings.teamId, query.teamId) : visibleTo(viewer.id),
-            lt(effectiveStart, to),
-            gte(effectiveEnd, from),
+            lt(effectiveStart, at(to)),
+            gte(effectiveEnd, at(from)),
           ),
         )
         .orderBy(asc(effectiveStart), asc(meetings.id))
@@ -234,7 +236,7 @@ export function createMeetings({ db, teams, publicUrl }: { db: Db; teams: Teams;
       const rows = await db
         .select()
         .from(meetings)
-        .where(and(eq(meetings.teamId, teamId), isNull(meetings.endedAt), gte(effectiveEnd, new Date())))
+        .where(and(eq(meetings.teamId, teamId), isNull(meetings.endedAt), gte(effectiveEnd, at(new Date()))))
         .orderBy(asc(effectiveStart))
         .limit(limit);
       return rows.map((m) => view(m, true));
@@ -246,7 +248,7 @@ export function createMeetings({ db, teams, publicUrl }: { db: Db; teams: Teams;
       return db
         .select()
         .from(meetings)
-        .where(and(visibleTo(userId), gte(effectiveEnd, new Date(now - 90 * 86_400_000)), lt(effectiveStart, new Date(now + 400 * 86_400_000))))
+        .where(and(visibleTo(userId), gte(effectiveEnd, at(new Date(now - 90 * 86_400_000))), lt(effectiveStart, at(new Date(now + 400 * 86_400_000)))))
         .orderBy(asc(effectiveStart))
         .limit(LIST_LIMIT);
     },

@@ -3,6 +3,7 @@ import { schema, type Db } from "../db/index.ts";
 import { notFound } from "../errors.ts";
 import { isUuid } from "../ids.ts";
 import { meetingReadableBy } from "../meetings/index.ts";
+import type { Teams } from "../teams/index.ts";
 
 const { notes, meetings } = schema;
 
@@ -42,7 +43,7 @@ const view = ({ note, meeting }: Row): NoteView => ({
 export const fileSlug = (title: string) =>
   title.normalize("NFKD").replace(/[^\w\s-]/g, "").trim().replace(/\s+/g, "-").slice(0, 80).toLowerCase() || "notes";
 
-export function createNotes({ db }: { db: Db }) {
+export function createNotes({ db, teams }: { db: Db; teams: Teams }) {
   async function find(id: string, userId: string): Promise<Row> {
     if (!isUuid(id)) throw notFound("Notes");
     const [row] = await db
@@ -57,7 +58,7 @@ export function createNotes({ db }: { db: Db }) {
 
   return {
     async list(userId: string, filter: { teamId?: string } = {}): Promise<NoteView[]> {
-      if (filter.teamId !== undefined && !isUuid(filter.teamId)) return [];
+      if (filter.teamId !== undefined) await teams.requireMembership(filter.teamId, userId);
       const rows = await db
         .select({ note: notes, meeting: meetings })
         .from(notes)

@@ -3,6 +3,7 @@ import { schema, type Db, type RecordingStatus } from "../db/index.ts";
 import { notFound } from "../errors.ts";
 import { isUuid } from "../ids.ts";
 import { meetingReadableBy } from "../meetings/index.ts";
+import type { Teams } from "../teams/index.ts";
 import type { BlobStore } from "../storage/index.ts";
 
 const { recordings, meetings } = schema;
@@ -47,7 +48,7 @@ const view = ({ recording: r, meeting: m }: Row): RecordingView => ({
   createdAt: r.createdAt.toISOString(),
 });
 
-export function createRecordings({ db, blobs }: { db: Db; blobs: BlobStore }) {
+export function createRecordings({ db, blobs, teams }: { db: Db; blobs: BlobStore; teams: Teams }) {
   async function find(id: string, userId: string): Promise<Row> {
     if (!isUuid(id)) throw notFound("Recording");
     const [row] = await db
@@ -65,7 +66,7 @@ export function createRecordings({ db, blobs }: { db: Db; blobs: BlobStore }) {
     view,
 
     async list(userId: string, filter: { teamId?: string } = {}): Promise<RecordingView[]> {
-      if (filter.teamId !== undefined && !isUuid(filter.teamId)) return [];
+      if (filter.teamId !== undefined) await teams.requireMembership(filter.teamId, userId);
       const rows = await db
         .select({ recording: recordings, meeting: meetings })
         .from(recordings)

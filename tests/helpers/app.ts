@@ -1,3 +1,4 @@
+import { afterAll, beforeAll } from "bun:test";
 import type { Redis } from "ioredis";
 import type { LoginLimits } from "../../src/auth/index.ts";
 import type { Config } from "../../src/config.ts";
@@ -43,3 +44,15 @@ export async function createTestApp(kind: DbKind, options: TestAppOptions = {}) 
   };
 }
 export type TestApp = Awaited<ReturnType<typeof createTestApp>>;
+
+/** Registers hooks that build the app before a suite and close it after; the returned object fills in. */
+export function useTestApp(kind: DbKind, options: TestAppOptions = {}): TestApp {
+  const holder = {} as TestApp;
+  beforeAll(async () => {
+    Object.assign(holder, await createTestApp(kind, options));
+  }, 60_000);
+  afterAll(async () => {
+    await holder.close?.();
+  });
+  return holder;
+}

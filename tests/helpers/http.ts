@@ -25,6 +25,8 @@ export function createClient(app: App, base = "http://localhost") {
     if (body !== undefined) {
       payload = options.raw ? String(body) : JSON.stringify(body);
       headers["content-type"] ??= "application/json";
+      // As a real HTTP client would; Request does not add it for a string body.
+      headers["content-length"] = String(Buffer.byteLength(payload));
     }
     const res = await app.handle(new Request(base + path, { method, headers, body: payload }));
     const setCookie = res.headers.get("set-cookie");
