@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Installs what is missing and starts Dictate on its embedded defaults (http://localhost:3000).
+source "$(dirname "$0")/lib.sh"
+node_deps
+media_tools || true
+log "Starting Dictate on http://localhost:${PORT:-3000}"
+exec node_modules/.bin/bun src/main.ts
