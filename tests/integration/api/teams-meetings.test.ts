@@ -67,6 +67,9 @@ describe.each(DB_KINDS)("teams, meetings and calendar on %s", (kind) => {
       expect(list.status).toBe(200);
       expect(list.body.meetings.map((m: { id: string }) => m.id)).toContain(meeting.id);
     }
+    // The calendar's rows are built in SQL: they must be exactly the meeting's own view.
+    const listed = (await b.get(`/api/meetings?${monthOf(startsAt)}`)).body.meetings.find((m: { id: string }) => m.id === meeting.id);
+    expect(listed).toEqual((await b.get(`/api/meetings/${meeting.code}`)).body.meeting);
     const filtered = await b.get(`/api/meetings?${monthOf(startsAt)}&teamId=${team.id}`);
     expect(filtered.body.meetings.map((m: { id: string }) => m.id)).toEqual([meeting.id]);
 
@@ -175,6 +178,8 @@ describe.each(DB_KINDS)("teams, meetings and calendar on %s", (kind) => {
     const instant = (await a.post("/api/meetings", { title: "Now" })).body.meeting;
     await t.database.db.update(schema.meetings).set({ startedAt: new Date() }).where(eq(schema.meetings.id, instant.id));
     const now = await a.get("/api/meetings");
-    expect(now.body.meetings.map((m: { id: string }) => m.id)).toContain(instant.id);
+    const listedInstant = now.body.meetings.find((m: { id: string }) => m.id === instant.id);
+    expect(listedInstant).toEqual((await a.get(`/api/meetings/${instant.code}`)).body.meeting);
+    expect(listedInstant.startedAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
   });
 });
