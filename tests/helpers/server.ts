@@ -17,8 +17,11 @@ export interface RunningServer {
  * Starts `src/main.ts` as its own process on a free port and waits until it says it listens.
  * The environment is only what is given (plus PATH and HOME), so nothing leaks in from the shell.
  */
-export async function startServer(env: Record<string, string>, { timeoutMs = 60_000 } = {}): Promise<RunningServer> {
-  const proc = Bun.spawn([BUN, "src/main.ts"], {
+export async function startServer(
+  env: Record<string, string>,
+  { timeoutMs = 60_000, command = [BUN, "src/main.ts"] }: { timeoutMs?: number; command?: string[] } = {},
+): Promise<RunningServer> {
+  const proc = Bun.spawn(command, {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "info", ...env },
     stdout: "pipe",
