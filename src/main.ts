@@ -34,7 +34,7 @@ if (redis) {
 }
 
 const blobs = createLocalBlobStore(join(config.dataDir, "blobs"));
-const services = createServices({ config, database, redis, blobs });
+const services = createServices({ config, database, redis, blobs, logger });
 const app = createApp({ services, logger });
 // The app refuses bodies over 64 KB by Content-Length; this caps chunked ones the same way.
 app.listen({ port: config.port, hostname: config.host, reusePort: false, maxRequestBodySize: 1024 * 1024 });
@@ -46,6 +46,7 @@ async function shutdown(signal: string) {
   stopping = true;
   logger.info({ signal }, "shutting down");
   await app.stop();
+  await services.rooms.shutdown();
   await redis?.quit();
   await database.close();
   process.exit(0);

@@ -3,6 +3,7 @@
  * wiring; it holds no rules of its own.
  */
 import type { Redis } from "ioredis";
+import type { Logger } from "pino";
 import { createAccounts } from "./accounts/index.ts";
 import {
   createLoginGuard,
@@ -13,9 +14,11 @@ import {
 } from "./auth/index.ts";
 import type { Config } from "./config.ts";
 import type { Database } from "./db/index.ts";
+import { createMetrics } from "./http/metrics.ts";
 import { createMeetings } from "./meetings/index.ts";
 import { createNotes } from "./notes/index.ts";
 import { createRecordings } from "./recordings/index.ts";
+import { createRooms, type RoomDirectory, type ActorFactory, type Clock, type RoomLimits } from "./rooms/index.ts";
 import type { BlobStore } from "./storage/index.ts";
 import { createTeams } from "./teams/index.ts";
 
@@ -25,16 +28,39 @@ export interface ServiceDeps {
   redis: Redis | null;
   blobs: BlobStore;
   loginLimits?: LoginLimits;
+  logger: Logger;
+  /** Places rooms; in-process by default. */
+  directory?: (createActor: ActorFactory) => RoomDirectory;
+  clock?: Clock;
+  roomLimits?: RoomLimits;
 }
 
-export function createServices({ config, database, redis, blobs, loginLimits }: ServiceDeps) {
+export function createServices({ config, database, redis, blobs, loginLimits, logger, directory, clock, roomLimits }: ServiceDeps) {
   const db = database.db;
   const sessions = createSessionStore(db, { ttlMs: config.sessionTtlMs });
   const counter = redis ? createRedisRateCounter(redis, config.redisPrefix) : createMemoryRateCounter();
   const loginGuard = createLoginGuard(counter, loginLimits);
   const teams = createTeams({ db });
   const meetings = createMeetings({ db, teams, publicUrl: config.publicUrl });
+  const metrics = createMetrics();
+  const rooms = createRooms({
+    db,
+    meetings,
+    logger,
+    graceMs: config.roomGraceMs,
+    clock,
+    limits: roomLimits,
+    directory,
+    onNotesUpdate: () => metrics.notesUpdates.inc(),
+  });
+  metrics.roomGauges(() => {
+    const live = rooms.directory.localRooms();
+    return { rooms: live.length, participants: live.reduce((n, r) => n + r.stats().participants, 0) };
+  });
   return {
+    logger,
+    metrics,
+    rooms,
     config,
     database,
     redis,

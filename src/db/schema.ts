@@ -123,6 +123,11 @@ export const notes = pgTable(
     ydoc: bytea("ydoc"),
     /** Plain text of the `notes` Y.Text at the last compaction (Markdown). */
     text: text("text").notNull().default(""),
+    /**
+     * Fencing token of the node that owns the live room. Appends check it under a row lock, so a
+     * node that lost its lease cannot write any more.
+     */
+    leaseToken: bigint("lease_token", { mode: "number" }).notNull().default(0),
     createdAt: createdAt(),
     updatedAt: timestamptz("updated_at").notNull().defaultNow(),
   },

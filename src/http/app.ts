@@ -4,16 +4,15 @@ import type { Logger } from "pino";
 import { AppError } from "../errors.ts";
 import type { AppServices } from "../services.ts";
 import { errorResponse, toAppError } from "./errors.ts";
-import { createMetrics, type Metrics } from "./metrics.ts";
 import { authRoutes } from "./routes/auth.ts";
 import { meetingRoutes } from "./routes/meetings.ts";
 import { resourceRoutes } from "./routes/resources.ts";
+import { roomSocketRoutes } from "./routes/rooms.ts";
 import { teamRoutes } from "./routes/teams.ts";
 
 export interface AppDeps {
   services: AppServices;
   logger: Logger;
-  metrics?: Metrics;
   /** Largest JSON body accepted under /api. */
   maxBodyBytes?: number;
 }
@@ -27,12 +26,18 @@ interface RequestMeta {
 }
 
 /** The whole HTTP surface. Tests drive it with `app.handle(new Request(…))`. */
-export function createApp({ services: s, logger, metrics = createMetrics(), maxBodyBytes = DEFAULT_MAX_BODY }: AppDeps) {
+export function createApp({ services: s, logger, maxBodyBytes = DEFAULT_MAX_BODY }: AppDeps) {
+  const metrics = s.metrics;
   const meta = new WeakMap<Request, RequestMeta>();
   const allowedOrigins = new Set([s.config.publicUrl]);
 
   return (
-    new Elysia({ normalize: false })
+    new Elysia({
+      normalize: false,
+      // Notes updates may be up to 1 MB (the rooms refuse bigger ones with 4413); Bun drops
+      // anything past this with 1009. Idle sockets are pinged and closed after 40 s of silence.
+      websocket: { maxPayloadLength: 2 * 1024 * 1024, idleTimeout: 40, sendPings: true },
+    })
       .use(
         openapi({
           path: "/api/docs",
@@ -82,6 +87,7 @@ export function createApp({ services: s, logger, metrics = createMetrics(), maxB
       .use(teamRoutes(s))
       .use(meetingRoutes(s))
       .use(resourceRoutes(s))
+      .use(roomSocketRoutes(s, logger))
       .get("/", () => new Response(PLACEHOLDER, { headers: { "content-type": "text/html; charset=utf-8" } }))
   );
 }

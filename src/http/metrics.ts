@@ -17,11 +17,50 @@ export function createMetrics() {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [registry],
   });
+  const sockets = new client.Gauge({
+    name: "dictate_sockets",
+    help: "Open WebSockets on this node by channel (room, notes)",
+    labelNames: ["channel"] as const,
+    registers: [registry],
+  });
+  const notesUpdates = new client.Counter({
+    name: "dictate_notes_updates_total",
+    help: "Notes updates made durable and applied by rooms on this node",
+    registers: [registry],
+  });
+  const relayMessages = new client.Counter({
+    name: "dictate_relay_messages_total",
+    help: "Socket frames relayed between nodes over Redis, by direction",
+    labelNames: ["direction"] as const,
+    registers: [registry],
+  });
   return {
     registry,
+    sockets,
+    notesUpdates,
+    relayMessages,
     observeRequest(method: string, route: string, status: number, seconds: number) {
       httpRequests.inc({ method, route, status: String(status) });
       httpDuration.observe({ method, route }, seconds);
+    },
+    /** Gauges read from the rooms when scraped. */
+    roomGauges(read: () => { rooms: number; participants: number }) {
+      new client.Gauge({
+        name: "dictate_rooms",
+        help: "Live rooms owned by this node",
+        registers: [registry],
+        collect() {
+          this.set(read().rooms);
+        },
+      });
+      new client.Gauge({
+        name: "dictate_participants",
+        help: "Participants in rooms owned by this node (held seats included)",
+        registers: [registry],
+        collect() {
+          this.set(read().participants);
+        },
+      });
     },
   };
 }

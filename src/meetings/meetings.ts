@@ -183,6 +183,41 @@ export function createMeetings({ db, teams, publicUrl }: { db: Db; teams: Teams;
     view,
     find,
 
+    /**
+     * The meeting a socket may join, with the sockets' distinct refusals: 404 unknown, 401 a team
+     * meeting without a session, 403 not a member.
+     */
+    async findForJoin(codeInput: string, viewer: Viewer | null): Promise<MeetingRow> {
+      const code = normalizeCode(codeInput);
+      if (!code) throw notFound("Meeting");
+      const [m] = await db.select().from(meetings).where(eq(meetings.code, code)).limit(1);
+      if (!m) throw notFound("Meeting");
+      if (m.teamId) {
+        if (!viewer) throw unauthenticated("This is a team meeting: sign in to join");
+        if (!(await teams.isMember(m.teamId, viewer.id))) throw forbidden("Only members of this meeting's team can join");
+      }
+      return m;
+    },
+
+    /** The room went live: the meeting has started (again). */
+    async markStarted(meetingId: string): Promise<void> {
+      await db
+        .update(meetings)
+        .set({ startedAt: sql`coalesce(${meetings.startedAt}, now())`, endedAt: null })
+        .where(eq(meetings.id, meetingId));
+    },
+
+    async markEnded(meetingId: string): Promise<void> {
+      await db.update(meetings).set({ endedAt: sql`now()` }).where(eq(meetings.id, meetingId));
+    },
+
+    async recordParticipant(meetingId: string, userId: string): Promise<void> {
+      await db
+        .insert(meetingParticipants)
+        .values({ meetingId, userId })
+        .onConflictDoUpdate({ target: [meetingParticipants.meetingId, meetingParticipants.userId], set: { lastJoinedAt: sql`now()` } });
+    },
+
     async create(viewer: Viewer | null, input: MeetingInput): Promise<MeetingView> {
       if (input.teamId !== undefined && input.teamId !== null) {
         if (!viewer) throw unauthenticated("Sign in to start a team meeting");

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll } from "bun:test";
 import type { Redis } from "ioredis";
 import type { LoginLimits } from "../../src/auth/index.ts";
+import type { RoomLimits } from "../../src/rooms/index.ts";
 import type { Config } from "../../src/config.ts";
 import type { Database } from "../../src/db/index.ts";
 import { createApp } from "../../src/http/index.ts";
@@ -17,6 +18,7 @@ export interface TestAppOptions {
   blobs?: BlobStore;
   loginLimits?: LoginLimits;
   database?: Database;
+  roomLimits?: RoomLimits;
 }
 
 /** The real app over a real database of `kind`, driven in-process through `app.handle`. */
@@ -24,8 +26,17 @@ export async function createTestApp(kind: DbKind, options: TestAppOptions = {}) 
   const config = testConfig(options.config);
   const database = options.database ?? (await openTestDatabase(kind));
   const blobs = options.blobs ?? createMemoryBlobStore();
-  const services = createServices({ config, database, redis: options.redis ?? null, blobs, loginLimits: options.loginLimits });
-  const app = createApp({ services, logger: createLogger("silent") });
+  const logger = createLogger((process.env.TEST_LOG_LEVEL as "silent") ?? "silent");
+  const services = createServices({
+    config,
+    database,
+    redis: options.redis ?? null,
+    blobs,
+    loginLimits: options.loginLimits,
+    logger,
+    roomLimits: options.roomLimits,
+  });
+  const app = createApp({ services, logger });
   return {
     app,
     services,
@@ -40,7 +51,10 @@ export async function createTestApp(kind: DbKind, options: TestAppOptions = {}) 
       if (res.status !== 201) throw new Error(`signup failed: ${res.status} ${res.text}`);
       return Object.assign(c, { user: res.body.user as { id: string; email: string; username: string; calendarUrl: string }, credentials: data });
     },
-    close: () => database.close(),
+    async close() {
+      await services.rooms.shutdown();
+      await database.close();
+    },
   };
 }
 export type TestApp = Awaited<ReturnType<typeof createTestApp>>;
@@ -56,3 +70,19 @@ export function useTestApp(kind: DbKind, options: TestAppOptions = {}): TestApp 
   });
   return holder;
 }
+
+/** The test app listening on a free loopback port, for sockets and real HTTP. */
+export async function startTestServer(kind: DbKind, options: TestAppOptions = {}) {
+  const t = await createTestApp(kind, options);
+  t.app.listen({ port: 0, hostname: "127.0.0.1", reusePort: false });
+  const url = `http://127.0.0.1:${t.app.server!.port}`;
+  return {
+    ...t,
+    url,
+    async close() {
+      await t.app.stop(true);
+      await t.close();
+    },
+  };
+}
+export type TestServer = Awaited<ReturnType<typeof startTestServer>>;

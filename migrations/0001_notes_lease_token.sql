@@ -1,0 +1,1 @@
+ALTER TABLE "notes" ADD COLUMN "lease_token" bigint DEFAULT 0 NOT NULL;

@@ -1,0 +1,106 @@
+import { and, asc, eq, inArray, lte, sql } from "drizzle-orm";
+import * as Y from "yjs";
+import { schema, type Db } from "../db/index.ts";
+
+const { notes, noteUpdates } = schema;
+
+/** The name of the shared Y.Text holding the notes (Markdown). */
+export const NOTES_TEXT = "notes";
+
+export interface LoadedNotes {
+  noteId: string;
+  /** Fencing token this owner writes under; a later open of the same notes increments it. */
+  leaseToken: number;
+  /** The compacted state followed by every update appended since, in order. */
+  updates: Uint8Array[];
+  /** Id of the last update row included; compaction may delete up to it. */
+  lastUpdateId: number;
+}
+
+export interface NotesStore {
+  /**
+   * Opens a meeting's notes for a live room: creates them seeded from the agenda the first time,
+   * takes the next fencing token (so any earlier owner can write no more), and returns everything
+   * written so far.
+   */
+  open(meeting: { id: string; title: string; agenda: string }): Promise<LoadedNotes>;
+  /**
+   * Appends updates of several notes in one transaction (group commit). Each entry is written only
+   * if its note is still fenced by its token; the result says, per entry, the new row id or null.
+   */
+  append(entries: { noteId: string; leaseToken: number; update: Uint8Array }[]): Promise<(number | null)[]>;
+  /** Replaces the compacted state and drops the updates it includes. False when fenced out. */
+  compact(noteId: string, leaseToken: number, state: Uint8Array, text: string, upToId: number): Promise<boolean>;
+}
+
+function seed(agenda: string): Uint8Array {
+  const doc = new Y.Doc();
+  if (agenda) doc.getText(NOTES_TEXT).insert(0, agenda.endsWith("\n") ? agenda : `${agenda}\n`);
+  const state = Y.encodeStateAsUpdate(doc);
+  doc.destroy();
+  return state;
+}
+
+export function createNotesStore(db: Db): NotesStore {
+  return {
+    async open(meeting) {
+      await db
+        .insert(notes)
+        .values({ meetingId: meeting.id, title: `${meeting.title} — notes`.slice(0, 200), ydoc: seed(meeting.agenda), text: meeting.agenda })
+        .onConflictDoNothing({ target: notes.meetingId });
+      return db.transaction(async (tx) => {
+        // Taking the next token takes the row lock: an old owner's append in flight finishes first,
+        // so what we read below includes it, and it can append nothing after.
+        const [claimed] = await tx
+          .update(notes)
+          .set({ leaseToken: sql`${notes.leaseToken} + 1` })
+          .where(eq(notes.meetingId, meeting.id))
+          .returning({ id: notes.id, ydoc: notes.ydoc, leaseToken: notes.leaseToken });
+        if (!claimed) throw new Error(`notes of meeting ${meeting.id} vanished while opening`);
+        const rows = await tx
+          .select({ id: noteUpdates.id, update: noteUpdates.update })
+          .from(noteUpdates)
+          .where(eq(noteUpdates.noteId, claimed.id))
+          .orderBy(asc(noteUpdates.id));
+        return {
+          noteId: claimed.id,
+          leaseToken: claimed.leaseToken,
+          updates: [...(claimed.ydoc ? [claimed.ydoc] : []), ...rows.map((r) => r.update)],
+          lastUpdateId: rows.at(-1)?.id ?? 0,
+        };
+      });
+    },
+
+    async append(entries) {
+      if (entries.length === 0) return [];
+      return db.transaction(async (tx) => {
+        const ids = [...new Set(entries.map((e) => e.noteId))];
+        const fences = await tx
+          .select({ id: notes.id, leaseToken: notes.leaseToken })
+          .from(notes)
+          .where(inArray(notes.id, ids))
+          .for("share");
+        const tokenOf = new Map(fences.map((f) => [f.id, f.leaseToken]));
+        const accepted = entries.map((e) => tokenOf.get(e.noteId) === e.leaseToken);
+        const rows = entries.filter((_, i) => accepted[i]).map((e) => ({ noteId: e.noteId, update: e.update }));
+        const inserted = rows.length > 0 ? await tx.insert(noteUpdates).values(rows).returning({ id: noteUpdates.id }) : [];
+        // Postgres returns inserted rows in VALUES order for a single multi-row INSERT.
+        let next = 0;
+        return accepted.map((ok) => (ok ? inserted[next++]!.id : null));
+      });
+    },
+
+    async compact(noteId, leaseToken, state, text, upToId) {
+      return db.transaction(async (tx) => {
+        const [row] = await tx
+          .update(notes)
+          .set({ ydoc: state, text, updatedAt: new Date() })
+          .where(and(eq(notes.id, noteId), eq(notes.leaseToken, leaseToken)))
+          .returning({ id: notes.id });
+        if (!row) return false;
+        await tx.delete(noteUpdates).where(and(eq(noteUpdates.noteId, noteId), lte(noteUpdates.id, upToId)));
+        return true;
+      });
+    },
+  };
+}

@@ -1,0 +1,247 @@
+import * as decoding from "lib0/decoding";
+import * as encoding from "lib0/encoding";
+import * as awarenessProtocol from "y-protocols/awareness";
+import * as Y from "yjs";
+import type { LoadedNotes, NotesStore, NotesWriter } from "../notes/index.ts";
+import { NOTES_TEXT } from "../notes/index.ts";
+import type { Clock } from "./clock.ts";
+import { CLOSE, type Connection } from "./connection.ts";
+import { MAX_NOTES_UPDATE } from "./protocol.ts";
+
+// y-websocket's message types.
+const MESSAGE_SYNC = 0;
+const MESSAGE_AWARENESS = 1;
+const MESSAGE_QUERY_AWARENESS = 3;
+const SYNC_STEP1 = 0;
+const SYNC_STEP2 = 1;
+const SYNC_UPDATE = 2;
+
+export const COMPACT_DEBOUNCE_MS = 2_000;
+export const COMPACT_MAX_DELAY_MS = 10_000;
+
+export interface NotesSessionDeps {
+  store: NotesStore;
+  writer: NotesWriter;
+  clock: Clock;
+  /** A newer owner took the notes: this session may write no more. */
+  onFenced(): void;
+  onUpdateApplied?(): void;
+  onError?(err: unknown, what: string): void;
+}
+
+class BadFrame extends Error {}
+
+/**
+ * The live notes of one room: a Y.Doc holding only what is durable, y-websocket's sync and
+ * awareness protocols, and compaction into the notes row. An update is appended to note_updates
+ * (group commit) before it is applied and relayed, so anything another client has seen survives
+ * a crash.
+ */
+export function createNotesSession(loaded: LoadedNotes, deps: NotesSessionDeps) {
+  const { noteId, leaseToken } = loaded;
+  const doc = new Y.Doc();
+  const text = doc.getText(NOTES_TEXT);
+  for (const update of loaded.updates) Y.applyUpdate(doc, update);
+  let lastUpdateId = loaded.lastUpdateId;
+  let compactedUpTo = loaded.lastUpdateId;
+  const awareness = new awarenessProtocol.Awareness(doc);
+  awareness.setLocalState(null);
+  /** Each connection and the awareness client ids it controls. */
+  const conns = new Map<Connection, Set<number>>();
+  const inFlight = new Set<Promise<unknown>>();
+  let fenced = false;
+  let closing = false;
+  let disposed = false;
+  let debounceTimer: unknown = null;
+  let maxDelayTimer: unknown = null;
+  let compacting: Promise<void> | null = null;
+
+  const syncMessage = (sub: number, payload: Uint8Array) => {
+    const e = encoding.createEncoder();
+    encoding.writeVarUint(e, MESSAGE_SYNC);
+    encoding.writeVarUint(e, sub);
+    encoding.writeVarUint8Array(e, payload);
+    return encoding.toUint8Array(e);
+  };
+  const awarenessMessage = (clients: number[]) => {
+    const e = encoding.createEncoder();
+    encoding.writeVarUint(e, MESSAGE_AWARENESS);
+    encoding.writeVarUint8Array(e, awarenessProtocol.encodeAwarenessUpdate(awareness, clients));
+    return encoding.toUint8Array(e);
+  };
+
+  doc.on("update", (update: Uint8Array, origin: unknown) => {
+    const message = syncMessage(SYNC_UPDATE, update);
+    for (const conn of conns.keys()) if (conn !== origin) conn.send(message);
+  });
+
+  awareness.on("update", ({ added, updated, removed }: { added: number[]; updated: number[]; removed: number[] }, origin: unknown) => {
+    const owned = conns.get(origin as Connection);
+    if (owned) {
+      for (const id of added) owned.add(id);
+      for (const id of removed) owned.delete(id);
+    }
+    const changed = [...added, ...updated, ...removed];
+    if (changed.length === 0) return;
+    const message = awarenessMessage(changed);
+    for (const conn of conns.keys()) conn.send(message);
+  });
+
+  function scheduleCompaction() {
+    if (disposed) return;
+    if (debounceTimer !== null) deps.clock.clearTimeout(debounceTimer);
+    debounceTimer = deps.clock.setTimeout(() => void compact(), COMPACT_DEBOUNCE_MS);
+    maxDelayTimer ??= deps.clock.setTimeout(() => void compact(), COMPACT_MAX_DELAY_MS);
+  }
+
+  function clearCompactionTimers() {
+    if (debounceTimer !== null) deps.clock.clearTimeout(debounceTimer);
+    if (maxDelayTimer !== null) deps.clock.clearTimeout(maxDelayTimer);
+    debounceTimer = maxDelayTimer = null;
+  }
+
+  /** Writes the doc's state into the notes row and drops the updates it now holds. */
+  function compact(): Promise<void> {
+    clearCompactionTimers();
+    if (fenced || lastUpdateId === compactedUpTo) return compacting ?? Promise.resolve();
+    const run = async () => {
+      if (compacting) await compacting;
+      const upTo = lastUpdateId;
+      if (fenced || upTo === compactedUpTo) return;
+      try {
+        const ok = await deps.store.compact(noteId, leaseToken, Y.encodeStateAsUpdate(doc), text.toString(), upTo);
+        if (ok) compactedUpTo = upTo;
+        else fence();
+      } catch (err) {
+        deps.onError?.(err, "compact notes");
+        if (!disposed) scheduleCompaction();
+      }
+    };
+    const p = run().finally(() => {
+      if (compacting === p) compacting = null;
+    });
+    compacting = p;
+    return p;
+  }
+
+  function fence() {
+    if (fenced) return;
+    fenced = true;
+    deps.onFenced();
+  }
+
+  function persist(conn: Connection, update: Uint8Array) {
+    // Refuse what would not apply before it reaches the log: a broken update written durably
+    // would break every later load of these notes.
+    const probe = new Y.Doc();
+    try {
+      Y.applyUpdate(probe, update);
+    } catch {
+      throw new BadFrame("undecodable update");
+    } finally {
+      probe.destroy();
+    }
+    const p = deps.writer.append(noteId, leaseToken, update).then(
+      (id) => {
+        if (id === null) return fence();
+        if (disposed) return;
+        Y.applyUpdate(doc, update, conn);
+        lastUpdateId = Math.max(lastUpdateId, id);
+        deps.onUpdateApplied?.();
+        scheduleCompaction();
+      },
+      (err) => {
+        deps.onError?.(err, "append notes update");
+        // Not durable, so not acknowledged: the client keeps it and sends it again on reconnect.
+        conn.close(CLOSE.SERVER_ERROR, "Notes could not be saved; reconnecting");
+      },
+    );
+    inFlight.add(p);
+    void p.finally(() => inFlight.delete(p));
+  }
+
+  function handle(conn: Connection, data: Uint8Array) {
+    const decoder = decoding.createDecoder(data);
+    const type = decoding.readVarUint(decoder);
+    if (type === MESSAGE_SYNC) {
+      const sub = decoding.readVarUint(decoder);
+      const payload = decoding.readVarUint8Array(decoder);
+      if (sub === SYNC_STEP1) {
+        let diff: Uint8Array;
+        try {
+          diff = Y.encodeStateAsUpdate(doc, payload);
+        } catch {
+          throw new BadFrame("bad state vector");
+        }
+        conn.send(syncMessage(SYNC_STEP2, diff));
+      } else if (sub === SYNC_STEP2 || sub === SYNC_UPDATE) {
+        persist(conn, payload);
+      } else {
+        throw new BadFrame("unknown sync message");
+      }
+    } else if (type === MESSAGE_AWARENESS) {
+      const update = decoding.readVarUint8Array(decoder);
+      try {
+        awarenessProtocol.applyAwarenessUpdate(awareness, update, conn);
+      } catch {
+        throw new BadFrame("bad awareness update");
+      }
+    } else if (type === MESSAGE_QUERY_AWARENESS) {
+      conn.send(awarenessMessage([...awareness.getStates().keys()]));
+    } else {
+      throw new BadFrame("unknown message type");
+    }
+  }
+
+  return {
+    noteId,
+    leaseToken,
+    get connectionCount() {
+      return conns.size;
+    },
+    text: () => text.toString(),
+
+    attach(conn: Connection) {
+      conns.set(conn, new Set());
+      // As y-websocket's server does: our state vector first, so the client sends what we lack.
+      conn.send(syncMessage(SYNC_STEP1, Y.encodeStateVector(doc)));
+      if (awareness.getStates().size > 0) conn.send(awarenessMessage([...awareness.getStates().keys()]));
+    },
+
+    /** One binary frame from `conn`. A frame that does not decode closes that socket only. */
+    receive(conn: Connection, data: Uint8Array) {
+      if (!conns.has(conn) || closing) return;
+      if (data.byteLength > MAX_NOTES_UPDATE) {
+        conn.close(CLOSE.TOO_LARGE, "Notes update over 1 MB");
+        return;
+      }
+      try {
+        handle(conn, data);
+      } catch {
+        // lib0 throws plain Errors on truncated input; either way the frame is bad.
+        conn.close(CLOSE.BAD_REQUEST, "Malformed notes frame");
+      }
+    },
+
+    detach(conn: Connection) {
+      const owned = conns.get(conn);
+      conns.delete(conn);
+      if (owned && owned.size > 0) awarenessProtocol.removeAwarenessStates(awareness, [...owned], null);
+    },
+
+    /** Lets every in-flight append land, compacts once more, and frees the doc and awareness. */
+    async dispose() {
+      if (closing) return;
+      closing = true;
+      while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+      disposed = true;
+      await compact();
+      clearCompactionTimers();
+      awareness.destroy();
+      doc.destroy();
+      conns.clear();
+    },
+  };
+}
+
+export type NotesSession = ReturnType<typeof createNotesSession>;

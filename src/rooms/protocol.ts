@@ -1,0 +1,85 @@
+import { Type as T, type Static } from "@sinclair/typebox";
+import { TypeCompiler } from "@sinclair/typebox/compiler";
+
+/** Frame size limit on the room socket. */
+export const MAX_ROOM_FRAME = 64 * 1024;
+/** Largest notes update accepted. */
+export const MAX_NOTES_UPDATE = 1024 * 1024;
+export const MAX_CHAT_TEXT = 2000;
+export const MAX_NAME = 60;
+
+const Id = T.Optional(T.Union([T.String({ maxLength: 64 }), T.Number()]));
+const Name = T.String({ minLength: 1, maxLength: MAX_NAME });
+const Sdp = T.String({ minLength: 1, maxLength: 60_000 });
+const Kind = T.Union([T.Literal("camera"), T.Literal("screen")]);
+const closed = { additionalProperties: false } as const;
+
+export const ClientMessage = T.Union([
+  T.Object({ type: T.Literal("hello"), id: Id, name: T.Optional(Name), resume: T.Optional(T.String({ maxLength: 128 })) }, closed),
+  T.Object(
+    {
+      type: T.Literal("presence"),
+      id: Id,
+      audioMuted: T.Optional(T.Boolean()),
+      videoMuted: T.Optional(T.Boolean()),
+      handRaised: T.Optional(T.Boolean()),
+      name: T.Optional(Name),
+    },
+    closed,
+  ),
+  T.Object({ type: T.Literal("chat"), id: Id, text: T.String({ minLength: 1, maxLength: MAX_CHAT_TEXT }) }, closed),
+  T.Object({ type: T.Literal("media.publish"), id: Id, kind: Kind, sdp: Sdp }, closed),
+  T.Object({ type: T.Literal("media.answer"), id: Id, sdp: Sdp }, closed),
+  T.Object({ type: T.Literal("media.unpublish"), id: Id, kind: Kind }, closed),
+  T.Object(
+    {
+      type: T.Literal("media.ice"),
+      id: Id,
+      pc: T.Union([Kind, T.Literal("subscriber")]),
+      candidate: T.Union([T.Null(), T.Object({ candidate: T.String({ maxLength: 2000 }), sdpMid: T.Optional(T.Union([T.String({ maxLength: 64 }), T.Null()])), sdpMLineIndex: T.Optional(T.Union([T.Integer({ minimum: 0, maximum: 1000 }), T.Null()])) })]),
+    },
+    closed,
+  ),
+  T.Object({ type: T.Literal("recording.start"), id: Id }, closed),
+  T.Object({ type: T.Literal("recording.stop"), id: Id }, closed),
+  T.Object({ type: T.Literal("leave"), id: Id }, closed),
+  T.Object({ type: T.Literal("ping"), id: Id }, closed),
+]);
+export type ClientMessage = Static<typeof ClientMessage>;
+
+const checker = TypeCompiler.Compile(ClientMessage);
+
+export type ParseResult = { ok: true; message: ClientMessage } | { ok: false; message: string; id?: string | number };
+
+/** Validates a decoded frame; says what is wrong without echoing the input. */
+export function parseClientMessage(value: unknown): ParseResult {
+  if (checker.Check(value)) return { ok: true, message: value };
+  const id = value && typeof value === "object" && "id" in value ? (value as { id: unknown }).id : undefined;
+  const safeId = typeof id === "string" && id.length <= 64 ? id : typeof id === "number" ? id : undefined;
+  const type = value && typeof value === "object" && "type" in value ? (value as { type: unknown }).type : undefined;
+  const first = checker.Errors(value).First();
+  const message =
+    typeof type !== "string"
+      ? "A message is a JSON object with a string `type`"
+      : first
+        ? `Invalid ${String(type).slice(0, 40)} message: ${first.path || "body"} ${first.message.toLowerCase()}`
+        : "Invalid message";
+  return { ok: false, message, id: safeId };
+}
+
+export interface Participant {
+  id: string;
+  name: string;
+  userId: string | null;
+  audioMuted: boolean;
+  videoMuted: boolean;
+  handRaised: boolean;
+  publishing: { camera: boolean; screen: boolean };
+}
+
+export interface ChatMessage {
+  from: string;
+  name: string;
+  text: string;
+  at: string;
+}

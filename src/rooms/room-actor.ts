@@ -1,0 +1,371 @@
+import type { Logger } from "pino";
+import { randomToken } from "../auth/index.ts";
+import type { NotesStore, NotesWriter } from "../notes/index.ts";
+import type { Clock } from "./clock.ts";
+import { CLOSE, isDeliberateClose, type Channel, type Connection, type Principal, type SocketSink } from "./connection.ts";
+import { createMailbox } from "./mailbox.ts";
+import { createNotesSession, type NotesSession } from "./notes-session.ts";
+import { MAX_ROOM_FRAME, parseClientMessage, type ChatMessage, type ClientMessage, type Participant } from "./protocol.ts";
+
+/** What a room needs to know about its meeting. */
+export interface RoomMeeting {
+  id: string;
+  code: string;
+  title: string;
+  agenda: string;
+  teamId: string | null;
+}
+
+/** The meeting bookkeeping a room does in the database. */
+export interface RoomRecords {
+  markStarted(meetingId: string): Promise<void>;
+  markEnded(meetingId: string): Promise<void>;
+  recordParticipant(meetingId: string, userId: string): Promise<void>;
+}
+
+export interface RoomLimits {
+  /** Sustained messages per second per socket, and the burst allowed above it. */
+  messagesPerSecond: number;
+  burst: number;
+  /** Bad frames a socket may send before it is closed. */
+  badFrames: number;
+  chatHistory: number;
+}
+
+export const DEFAULT_ROOM_LIMITS: RoomLimits = { messagesPerSecond: 20, burst: 60, badFrames: 20, chatHistory: 100 };
+
+export interface RoomDeps {
+  clock: Clock;
+  /** How long an empty room, or the seat of a dropped socket, is kept. */
+  graceMs: number;
+  notesStore: NotesStore;
+  notesWriter: NotesWriter;
+  records: RoomRecords;
+  logger: Logger;
+  limits?: RoomLimits;
+  iceServers?(): unknown[];
+  /** Called once, when the room has finished disposing (it may then be loaded again). */
+  onDisposed?(): void;
+  metrics?: { notesUpdate(): void };
+}
+
+interface Seat {
+  participant: Participant;
+  resumeToken: string;
+  conn: Connection | null;
+  holdTimer: unknown;
+}
+
+interface RoomSocket {
+  conn: Connection;
+  principal: Principal;
+  seat: Seat | null;
+  tokens: number;
+  refilledAt: number;
+  badFrames: number;
+}
+
+const newId = () => randomToken(9);
+
+/**
+ * One live meeting. Every message of the room goes through one serial mailbox, so the state below
+ * needs no locks; a handler that throws fails that one message, never the room.
+ */
+export function createRoomActor(meeting: RoomMeeting, deps: RoomDeps) {
+  const limits = deps.limits ?? DEFAULT_ROOM_LIMITS;
+  const log = deps.logger.child({ room: meeting.code });
+  const seats = new Map<string, Seat>();
+  const roomSockets = new Map<Connection, RoomSocket>();
+  const notesConns = new Set<Connection>();
+  const chat: ChatMessage[] = [];
+  let notes: NotesSession | null = null;
+  let state: "new" | "starting" | "live" | "disposing" | "disposed" = "new";
+  let emptyTimer: unknown = null;
+  let startedRecorded = false;
+  let disposing: Promise<void> | null = null;
+
+  const mailbox = createMailbox((err, label) => log.error({ err, label }, "room handler failed"));
+
+  const send = (conn: Connection, message: object) => conn.send(JSON.stringify(message));
+  const broadcast = (message: object, except?: Connection) => {
+    const text = JSON.stringify(message);
+    for (const seat of seats.values()) if (seat.conn && seat.conn !== except) seat.conn.send(text);
+  };
+  const replyError = (conn: Connection, code: string, message: string, id?: string | number) =>
+    send(conn, { type: "error", code, message, ...(id !== undefined ? { id } : {}) });
+  const ack = (conn: Connection, id: string | number | undefined) => {
+    if (id !== undefined) send(conn, { type: "ack", id });
+  };
+
+  function clearEmptyTimer() {
+    if (emptyTimer !== null) deps.clock.clearTimeout(emptyTimer);
+    emptyTimer = null;
+  }
+
+  function checkEmpty() {
+    if (state !== "live") return;
+    if (seats.size > 0 || roomSockets.size > 0 || notesConns.size > 0) {
+      clearEmptyTimer();
+      return;
+    }
+    emptyTimer ??= deps.clock.setTimeout(() => {
+      emptyTimer = null;
+      void dispose("empty");
+    }, deps.graceMs);
+  }
+
+  /** Token bucket per socket: floods are refused before they reach the mailbox. */
+  function allow(s: RoomSocket): boolean {
+    const now = deps.clock.now();
+    s.tokens = Math.min(limits.burst, s.tokens + ((now - s.refilledAt) / 1000) * limits.messagesPerSecond);
+    s.refilledAt = now;
+    if (s.tokens < 1) return false;
+    s.tokens -= 1;
+    return true;
+  }
+
+  function badFrame(s: RoomSocket, message: string, id?: string | number) {
+    s.badFrames++;
+    if (s.badFrames >= limits.badFrames) s.conn.close(CLOSE.BAD_REQUEST, "Too many malformed messages");
+    else replyError(s.conn, "INVALID_ARGUMENT", message, id);
+  }
+
+  function endSeat(seat: Seat) {
+    if (seats.get(seat.participant.id) !== seat) return;
+    if (seat.holdTimer !== null) deps.clock.clearTimeout(seat.holdTimer);
+    seats.delete(seat.participant.id);
+    broadcast({ type: "participant.left", participant: seat.participant });
+    checkEmpty();
+  }
+
+  async function hello(s: RoomSocket, msg: Extract<ClientMessage, { type: "hello" }>) {
+    if (s.seat) return replyError(s.conn, "CONFLICT", "Already joined", msg.id);
+    const resumed = msg.resume
+      ? [...seats.values()].find((seat) => seat.resumeToken === msg.resume && seat.participant.userId === s.principal.userId)
+      : undefined;
+    if (resumed) {
+      if (resumed.holdTimer !== null) deps.clock.clearTimeout(resumed.holdTimer);
+      resumed.holdTimer = null;
+      if (resumed.conn && resumed.conn !== s.conn) {
+        const old = roomSockets.get(resumed.conn);
+        if (old) old.seat = null;
+        resumed.conn.close(CLOSE.CONFLICT, "Replaced by a newer connection");
+      }
+      resumed.conn = s.conn;
+      s.seat = resumed;
+      return welcome(s);
+    }
+    const name = (msg.name?.trim() || s.principal.username || "").slice(0, 60);
+    if (!name) return replyError(s.conn, "INVALID_ARGUMENT", "Guests must give a name", msg.id);
+    const participant: Participant = {
+      id: newId(),
+      name,
+      userId: s.principal.userId,
+      audioMuted: false,
+      videoMuted: false,
+      handRaised: false,
+      publishing: { camera: false, screen: false },
+    };
+    const seat: Seat = { participant, resumeToken: randomToken(24), conn: s.conn, holdTimer: null };
+    seats.set(participant.id, seat);
+    s.seat = seat;
+    welcome(s);
+    broadcast({ type: "participant.joined", participant }, s.conn);
+    if (!startedRecorded) {
+      startedRecorded = true;
+      await deps.records.markStarted(meeting.id);
+    }
+    if (participant.userId) await deps.records.recordParticipant(meeting.id, participant.userId);
+  }
+
+  function welcome(s: RoomSocket) {
+    const seat = s.seat!;
+    send(s.conn, {
+      type: "welcome",
+      self: seat.participant,
+      participants: [...seats.values()].map((x) => x.participant),
+      iceServers: deps.iceServers?.() ?? [],
+      recording: null,
+      chat,
+      resumeToken: seat.resumeToken,
+      meeting: { code: meeting.code, title: meeting.title, teamId: meeting.teamId },
+    });
+  }
+
+  async function handleMessage(s: RoomSocket, msg: ClientMessage) {
+    if (msg.type === "ping") return send(s.conn, { type: "pong", ...(msg.id !== undefined ? { id: msg.id } : {}) });
+    if (msg.type === "hello") return hello(s, msg);
+    const seat = s.seat;
+    if (!seat) return replyError(s.conn, "INVALID_ARGUMENT", "Send hello first", msg.id);
+    const p = seat.participant;
+    switch (msg.type) {
+      case "presence": {
+        if (msg.audioMuted !== undefined) p.audioMuted = msg.audioMuted;
+        if (msg.videoMuted !== undefined) p.videoMuted = msg.videoMuted;
+        if (msg.handRaised !== undefined) p.handRaised = msg.handRaised;
+        if (msg.name !== undefined) {
+          const name = msg.name.trim();
+          if (!name) return replyError(s.conn, "INVALID_ARGUMENT", "A name cannot be blank", msg.id);
+          p.name = name;
+        }
+        ack(s.conn, msg.id);
+        return broadcast({ type: "participant.updated", participant: p });
+      }
+      case "chat": {
+        const text = msg.text.trim();
+        if (!text) return replyError(s.conn, "INVALID_ARGUMENT", "A chat message cannot be blank", msg.id);
+        const message: ChatMessage = { from: p.id, name: p.name, text, at: new Date(deps.clock.now()).toISOString() };
+        chat.push(message);
+        if (chat.length > limits.chatHistory) chat.splice(0, chat.length - limits.chatHistory);
+        ack(s.conn, msg.id);
+        return broadcast({ type: "chat", ...message });
+      }
+      case "leave": {
+        s.seat = null;
+        endSeat(seat);
+        return s.conn.close(CLOSE.NORMAL, "Left the meeting");
+      }
+      case "recording.start":
+      case "recording.stop":
+        if (!p.userId) return replyError(s.conn, "UNAUTHENTICATED", "Sign in to record this meeting", msg.id);
+        return replyError(s.conn, "UNAVAILABLE", "Recording is not available on this server yet", msg.id);
+      case "media.publish":
+      case "media.answer":
+      case "media.unpublish":
+      case "media.ice":
+        return replyError(s.conn, "UNAVAILABLE", "Media is not available on this server yet", msg.id);
+    }
+  }
+
+  function roomFrame(s: RoomSocket, data: string | Uint8Array) {
+    if (!roomSockets.has(s.conn)) return;
+    if (!allow(s)) return s.conn.close(CLOSE.RATE_LIMITED, "Too many messages");
+    const size = typeof data === "string" ? data.length : data.byteLength;
+    if (size > MAX_ROOM_FRAME) return s.conn.close(CLOSE.TOO_LARGE, "Message over 64 KB");
+    if (typeof data !== "string") return badFrame(s, "Send JSON text frames");
+    let value: unknown;
+    try {
+      value = JSON.parse(data);
+    } catch {
+      return badFrame(s, "A message must be JSON");
+    }
+    const parsed = parseClientMessage(value);
+    if (!parsed.ok) return badFrame(s, parsed.message, parsed.id);
+    mailbox.post(() => handleMessage(s, parsed.message), parsed.message.type);
+  }
+
+  function roomClosed(s: RoomSocket, code: number) {
+    if (!roomSockets.delete(s.conn)) return;
+    const seat = s.seat;
+    if (seat && seat.conn === s.conn) {
+      seat.conn = null;
+      if (isDeliberateClose(code)) endSeat(seat);
+      else {
+        // A dropped socket keeps its seat for the grace period; a resume token takes it back.
+        seat.holdTimer = deps.clock.setTimeout(() => mailbox.post(() => endSeat(seat), "seat expired"), deps.graceMs);
+      }
+    }
+    checkEmpty();
+  }
+
+  function fenced() {
+    log.warn("another node owns this room now; closing it here");
+    void dispose("fenced");
+  }
+
+  async function start() {
+    if (state !== "new") throw new Error(`room ${meeting.code} started twice`);
+    state = "starting";
+    const loaded = await deps.notesStore.open(meeting);
+    notes = createNotesSession(loaded, {
+      store: deps.notesStore,
+      writer: deps.notesWriter,
+      clock: deps.clock,
+      onFenced: () => mailbox.post(fenced, "fenced"),
+      onUpdateApplied: () => deps.metrics?.notesUpdate(),
+      onError: (err, what) => log.error({ err }, what),
+    });
+    state = "live";
+    checkEmpty();
+  }
+
+  /** Attaches a socket; throws if the room is closing (the caller loads it afresh). */
+  function attach(channel: Channel, conn: Connection, principal: Principal): SocketSink {
+    if (state !== "live") throw new RoomClosedError(meeting.code);
+    clearEmptyTimer();
+    if (channel === "notes") {
+      notesConns.add(conn);
+      notes!.attach(conn);
+      return {
+        frame: (data) => {
+          if (typeof data === "string") return conn.close(CLOSE.BAD_REQUEST, "Notes frames are binary");
+          mailbox.post(() => notes?.receive(conn, data), "notes frame");
+        },
+        closed: () =>
+          mailbox.post(() => {
+            if (!notesConns.delete(conn)) return;
+            notes?.detach(conn);
+            checkEmpty();
+          }, "notes closed"),
+      };
+    }
+    const s: RoomSocket = { conn, principal, seat: null, tokens: limits.burst, refilledAt: deps.clock.now(), badFrames: 0 };
+    roomSockets.set(conn, s);
+    return {
+      frame: (data) => roomFrame(s, data),
+      closed: (code) => mailbox.post(() => roomClosed(s, code), "room closed"),
+    };
+  }
+
+  /** Saves and frees everything; nothing the room started keeps running afterwards. */
+  function dispose(reason: "empty" | "fenced" | "shutdown" = "shutdown"): Promise<void> {
+    disposing ??= (async () => {
+      const wasLive = state === "live";
+      state = "disposing";
+      clearEmptyTimer();
+      for (const seat of seats.values()) if (seat.holdTimer !== null) deps.clock.clearTimeout(seat.holdTimer);
+      const closeCode = reason === "empty" ? CLOSE.GOING_AWAY : CLOSE.RESTART;
+      for (const conn of [...roomSockets.keys(), ...notesConns]) conn.close(closeCode, reason === "fenced" ? "Room moved; reconnect" : "Room closed");
+      roomSockets.clear();
+      notesConns.clear();
+      seats.clear();
+      await mailbox.close();
+      try {
+        await notes?.dispose();
+        if (wasLive && reason !== "fenced" && startedRecorded) await deps.records.markEnded(meeting.id);
+      } catch (err) {
+        log.error({ err }, "saving the room on dispose failed");
+      } finally {
+        notes = null;
+        state = "disposed";
+        deps.onDisposed?.();
+      }
+    })();
+    return disposing;
+  }
+
+  return {
+    code: meeting.code,
+    meeting,
+    start,
+    attach,
+    dispose,
+    get state() {
+      return state;
+    },
+    stats: () => ({
+      participants: seats.size,
+      sockets: roomSockets.size + notesConns.size,
+      notesText: notes?.text() ?? null,
+    }),
+  };
+}
+
+export type RoomActor = ReturnType<typeof createRoomActor>;
+
+export class RoomClosedError extends Error {
+  constructor(code: string) {
+    super(`room ${code} is closing`);
+    this.name = "RoomClosedError";
+  }
+}

@@ -1,0 +1,56 @@
+import type { Logger } from "pino";
+import type { Db } from "../db/index.ts";
+import type { Meetings, Viewer } from "../meetings/index.ts";
+import { createNotesStore, createNotesWriter } from "../notes/index.ts";
+import { systemClock, type Clock } from "./clock.ts";
+import type { Channel, Connection, Principal, SocketSink } from "./connection.ts";
+import { createLocalDirectory, type ActorFactory, type RoomDirectory } from "./local-directory.ts";
+import { createRoomActor, type RoomLimits } from "./room-actor.ts";
+
+export interface RoomsDeps {
+  db: Db;
+  meetings: Meetings;
+  logger: Logger;
+  graceMs: number;
+  clock?: Clock;
+  limits?: RoomLimits;
+  /** Builds the directory from the actor factory; the in-process one by default. */
+  directory?: (createActor: ActorFactory) => RoomDirectory;
+  iceServers?(): unknown[];
+  onNotesUpdate?(): void;
+}
+
+/** Live meetings: who may join, and the directory that places each room's actor. */
+export function createRooms(deps: RoomsDeps) {
+  const notesStore = createNotesStore(deps.db);
+  const notesWriter = createNotesWriter(notesStore);
+  const createActor: ActorFactory = (meeting, onDisposed) =>
+    createRoomActor(meeting, {
+      clock: deps.clock ?? systemClock,
+      graceMs: deps.graceMs,
+      notesStore,
+      notesWriter,
+      records: deps.meetings,
+      logger: deps.logger,
+      limits: deps.limits,
+      iceServers: deps.iceServers,
+      onDisposed,
+      metrics: { notesUpdate: () => deps.onNotesUpdate?.() },
+    });
+  const directory = (deps.directory ?? createLocalDirectory)(createActor);
+
+  return {
+    directory,
+    /** The meeting a socket for `code` may join, or an AppError (401, 403, 404). */
+    authorize: (code: string, viewer: Viewer | null) => deps.meetings.findForJoin(code, viewer),
+    open(meeting: { id: string; code: string; title: string; agenda: string; teamId: string | null }, channel: Channel, conn: Connection, principal: Principal): Promise<SocketSink> {
+      return directory.open({ id: meeting.id, code: meeting.code, title: meeting.title, agenda: meeting.agenda, teamId: meeting.teamId }, channel, conn, principal);
+    },
+    async shutdown() {
+      await directory.shutdown();
+      await notesWriter.drain();
+    },
+  };
+}
+
+export type Rooms = ReturnType<typeof createRooms>;
