@@ -1,5 +1,6 @@
 /** Wiring only: config → db → redis → app.listen. */
 import { mkdirSync } from "node:fs";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import { ConfigError, loadConfig } from "./config.ts";
@@ -7,6 +8,7 @@ import { openDatabase } from "./db/index.ts";
 import { createApp } from "./http/index.ts";
 import { createLogger } from "./logger.ts";
 import { createServices } from "./services.ts";
+import { createRedisDirectory } from "./rooms/index.ts";
 import { createLocalBlobStore } from "./storage/index.ts";
 
 let config;
@@ -34,11 +36,17 @@ if (redis) {
 }
 
 const blobs = createLocalBlobStore(join(config.dataDir, "blobs"));
-const services = createServices({ config, database, redis, blobs, logger });
+const nodeId = `${hostname()}-${process.pid}-${crypto.randomUUID().slice(0, 4)}`;
+const directory = redis
+  ? (createActor: Parameters<typeof createRedisDirectory>[0]) =>
+      createRedisDirectory(createActor, { redis, subscriber: redis.duplicate(), prefix: config.redisPrefix, nodeId, logger })
+  : undefined;
+const services = createServices({ config, database, redis, blobs, logger, directory });
+await services.rooms.start();
 const app = createApp({ services, logger });
 // The app refuses bodies over 64 KB by Content-Length; this caps chunked ones the same way.
 app.listen({ port: config.port, hostname: config.host, reusePort: false, maxRequestBodySize: 1024 * 1024 });
-logger.info({ url: config.publicUrl, port: app.server?.port }, "Dictate is listening");
+logger.info({ url: config.publicUrl, port: app.server?.port, node: redis ? nodeId : undefined }, "Dictate is listening");
 
 let stopping = false;
 async function shutdown(signal: string) {

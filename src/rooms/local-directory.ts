@@ -9,6 +9,8 @@ export interface RoomDirectory {
   localRooms(): RoomActor[];
   /** Saves and disposes every local room. */
   shutdown(): Promise<void>;
+  /** Connects what the directory needs (subscriptions) before sockets arrive. */
+  start?(): Promise<void>;
 }
 
 export type ActorFactory = (meeting: RoomMeeting, onDisposed: () => void) => RoomActor;
@@ -65,6 +67,7 @@ export function createLocalRooms(createActor: ActorFactory) {
     load,
     attach,
     get: (code: string) => live.get(code),
+    isLoading: (code: string) => loading.has(code),
     rooms: () => [...live.values()],
     async shutdown() {
       await Promise.allSettled([...loading.values()]);

@@ -46,6 +46,9 @@ export function createRooms(deps: RoomsDeps) {
     open(meeting: { id: string; code: string; title: string; agenda: string; teamId: string | null }, channel: Channel, conn: Connection, principal: Principal): Promise<SocketSink> {
       return directory.open({ id: meeting.id, code: meeting.code, title: meeting.title, agenda: meeting.agenda, teamId: meeting.teamId }, channel, conn, principal);
     },
+    async start() {
+      await directory.start?.();
+    },
     async shutdown() {
       await directory.shutdown();
       await notesWriter.drain();
