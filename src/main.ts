@@ -39,7 +39,14 @@ const blobs = createLocalBlobStore(join(config.dataDir, "blobs"));
 const nodeId = `${hostname()}-${process.pid}-${crypto.randomUUID().slice(0, 4)}`;
 const directory = redis
   ? (createActor: Parameters<typeof createRedisDirectory>[0]) =>
-      createRedisDirectory(createActor, { redis, subscriber: redis.duplicate(), prefix: config.redisPrefix, nodeId, logger })
+      createRedisDirectory(createActor, {
+        redis,
+        subscriber: redis.duplicate(),
+        prefix: config.redisPrefix,
+        nodeId,
+        logger,
+        onRelay: (direction) => services.metrics.relayMessages.inc({ direction }),
+      })
   : undefined;
 const services = createServices({ config, database, redis, blobs, logger, directory });
 await services.rooms.start();

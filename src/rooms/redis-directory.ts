@@ -7,7 +7,7 @@ import type { RoomMeeting } from "./room-actor.ts";
 export interface RedisDirectoryOptions {
   /** Commands connection. */
   redis: Redis;
-  /** A second connection, used only to subscribe. */
+  /** A second connection, used only to subscribe; the directory closes it on shutdown. */
   subscriber: Redis;
   prefix: string;
   nodeId: string;
@@ -243,7 +243,7 @@ export function createRedisDirectory(createActor: ActorFactory, options: RedisDi
       await local.shutdown();
       for (const code of [...leases.keys()]) await release(code);
       subscriber.off("message", onMessage);
-      await subscriber.unsubscribe(myChannel).catch(() => {});
+      await subscriber.quit().catch(() => {});
     },
   };
   return directory;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll } from "bun:test";
 import type { Redis } from "ioredis";
 import type { LoginLimits } from "../../src/auth/index.ts";
-import type { RoomLimits } from "../../src/rooms/index.ts";
+import { createRedisDirectory, type RoomLimits } from "../../src/rooms/index.ts";
 import type { Config } from "../../src/config.ts";
 import type { Database } from "../../src/db/index.ts";
 import { createApp } from "../../src/http/index.ts";
@@ -19,6 +19,8 @@ export interface TestAppOptions {
   loginLimits?: LoginLimits;
   database?: Database;
   roomLimits?: RoomLimits;
+  /** Place rooms through Redis as node `nodeId` (a second app with another id is another node). */
+  cluster?: { redis: Redis; prefix: string; nodeId: string };
 }
 
 /** The real app over a real database of `kind`, driven in-process through `app.handle`. */
@@ -35,7 +37,19 @@ export async function createTestApp(kind: DbKind, options: TestAppOptions = {}) 
     loginLimits: options.loginLimits,
     logger,
     roomLimits: options.roomLimits,
+    directory: options.cluster
+      ? (createActor) =>
+          createRedisDirectory(createActor, {
+            redis: options.cluster!.redis,
+            subscriber: options.cluster!.redis.duplicate(),
+            prefix: options.cluster!.prefix,
+            nodeId: options.cluster!.nodeId,
+            logger,
+            onRelay: (direction) => services.metrics.relayMessages.inc({ direction }),
+          })
+      : undefined,
   });
+  await services.rooms.start();
   const app = createApp({ services, logger });
   return {
     app,
