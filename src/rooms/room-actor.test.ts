@@ -130,7 +130,7 @@ describe("RoomActor", () => {
   });
 
   test("a flood is refused with 4429 before it reaches the mailbox; the clock refills the bucket", async () => {
-    const { actor, clock } = setup({ limits: { messagesPerSecond: 10, burst: 5, badFrames: 20, chatHistory: 10 } });
+    const { actor, clock } = setup({ limits: { messagesPerSecond: 10, burst: 5, notesMessagesPerSecond: 10, notesBurst: 5, badFrames: 20, chatHistory: 10 } });
     await actor.start();
     const a = fakeConn("a");
     const sa = actor.attach("room", a, { userId: null, username: null });

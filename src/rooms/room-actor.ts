@@ -4,6 +4,7 @@ import type { NotesStore, NotesWriter } from "../notes/index.ts";
 import type { Clock } from "./clock.ts";
 import { CLOSE, isDeliberateClose, type Channel, type Connection, type Principal, type SocketSink } from "./connection.ts";
 import { createMailbox } from "./mailbox.ts";
+import { createBucket, type Bucket } from "./rate-limit.ts";
 import { createNotesSession, type NotesSession } from "./notes-session.ts";
 import { MAX_ROOM_FRAME, parseClientMessage, type ChatMessage, type ClientMessage, type Participant } from "./protocol.ts";
 
@@ -27,12 +28,22 @@ export interface RoomLimits {
   /** Sustained messages per second per socket, and the burst allowed above it. */
   messagesPerSecond: number;
   burst: number;
+  /** The same for a notes socket: typing sends an update per keystroke, and awareness with it. */
+  notesMessagesPerSecond: number;
+  notesBurst: number;
   /** Bad frames a socket may send before it is closed. */
   badFrames: number;
   chatHistory: number;
 }
 
-export const DEFAULT_ROOM_LIMITS: RoomLimits = { messagesPerSecond: 20, burst: 60, badFrames: 20, chatHistory: 100 };
+export const DEFAULT_ROOM_LIMITS: RoomLimits = {
+  messagesPerSecond: 20,
+  burst: 60,
+  notesMessagesPerSecond: 60,
+  notesBurst: 300,
+  badFrames: 20,
+  chatHistory: 100,
+};
 
 export interface RoomDeps {
   clock: Clock;
@@ -60,8 +71,7 @@ interface RoomSocket {
   conn: Connection;
   principal: Principal;
   seat: Seat | null;
-  tokens: number;
-  refilledAt: number;
+  bucket: Bucket;
   badFrames: number;
 }
 
@@ -112,16 +122,6 @@ export function createRoomActor(meeting: RoomMeeting, deps: RoomDeps) {
       emptyTimer = null;
       void dispose("empty");
     }, deps.graceMs);
-  }
-
-  /** Token bucket per socket: floods are refused before they reach the mailbox. */
-  function allow(s: RoomSocket): boolean {
-    const now = deps.clock.now();
-    s.tokens = Math.min(limits.burst, s.tokens + ((now - s.refilledAt) / 1000) * limits.messagesPerSecond);
-    s.refilledAt = now;
-    if (s.tokens < 1) return false;
-    s.tokens -= 1;
-    return true;
   }
 
   function badFrame(s: RoomSocket, message: string, id?: string | number) {
@@ -239,7 +239,8 @@ export function createRoomActor(meeting: RoomMeeting, deps: RoomDeps) {
 
   function roomFrame(s: RoomSocket, data: string | Uint8Array) {
     if (!roomSockets.has(s.conn)) return;
-    if (!allow(s)) return s.conn.close(CLOSE.RATE_LIMITED, "Too many messages");
+    // Floods are refused here, before they reach the mailbox.
+    if (!s.bucket.take()) return s.conn.close(CLOSE.RATE_LIMITED, "Too many messages");
     const size = typeof data === "string" ? data.length : data.byteLength;
     if (size > MAX_ROOM_FRAME) return s.conn.close(CLOSE.TOO_LARGE, "Message over 64 KB");
     if (typeof data !== "string") return badFrame(s, "Send JSON text frames");
@@ -296,8 +297,10 @@ export function createRoomActor(meeting: RoomMeeting, deps: RoomDeps) {
     if (channel === "notes") {
       notesConns.add(conn);
       notes!.attach(conn);
+      const bucket = createBucket(deps.clock, limits.notesMessagesPerSecond, limits.notesBurst);
       return {
         frame: (data) => {
+          if (!bucket.take()) return conn.close(CLOSE.RATE_LIMITED, "Too many notes updates");
           if (typeof data === "string") return conn.close(CLOSE.BAD_REQUEST, "Notes frames are binary");
           mailbox.post(() => notes?.receive(conn, data), "notes frame");
         },
@@ -309,7 +312,7 @@ export function createRoomActor(meeting: RoomMeeting, deps: RoomDeps) {
           }, "notes closed"),
       };
     }
-    const s: RoomSocket = { conn, principal, seat: null, tokens: limits.burst, refilledAt: deps.clock.now(), badFrames: 0 };
+    const s: RoomSocket = { conn, principal, seat: null, bucket: createBucket(deps.clock, limits.messagesPerSecond, limits.burst), badFrames: 0 };
     roomSockets.set(conn, s);
     return {
       frame: (data) => roomFrame(s, data),

@@ -94,6 +94,11 @@ describe.each(["pglite", "postgres"] as const)("live notes through the stock y-w
     huge.send(updateFrame(Y.encodeStateAsUpdate(big)));
     expect((await huge.closed).code).toBe(4413);
 
+    const flood = await openRoomSocket(wsUrl(t.url, `/ws/meetings/${m.code}/notes`));
+    const empty = updateFrame(Y.encodeStateAsUpdate(new Y.Doc()));
+    for (let i = 0; i < 400; i++) flood.send(empty);
+    expect((await flood.closed).code).toBe(4429);
+
     good.text.insert(good.text.length, "still editing");
     const other = notesProvider(t.url, m.code);
     await other.synced();
