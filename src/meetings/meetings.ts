@@ -100,12 +100,17 @@ export function createMeetings({ db, teams, publicUrl }: { db: Db; teams: Teams;
     return { startsAt, endsAt };
   }
 
-  /** The meeting by code if the viewer may see it. Team meetings: 401 signed out, 404 for outsiders. */
-  async function find(codeInput: string, viewer: Viewer | null): Promise<MeetingRow> {
+  async function byCode(codeInput: string): Promise<MeetingRow> {
     const code = normalizeCode(codeInput);
     if (!code) throw notFound("Meeting");
     const [m] = await db.select().from(meetings).where(eq(meetings.code, code)).limit(1);
     if (!m) throw notFound("Meeting");
+    return m;
+  }
+
+  /** The meeting by code if the viewer may see it. Team meetings: 401 signed out, 404 for outsiders. */
+  async function find(codeInput: string, viewer: Viewer | null): Promise<MeetingRow> {
+    const m = await byCode(codeInput);
     if (m.teamId) {
       if (!viewer) throw unauthenticated("This is a team meeting: sign in to join");
       if (!(await teams.isMember(m.teamId, viewer.id))) throw notFound("Meeting");
@@ -188,10 +193,7 @@ export function createMeetings({ db, teams, publicUrl }: { db: Db; teams: Teams;
      * meeting without a session, 403 not a member.
      */
     async findForJoin(codeInput: string, viewer: Viewer | null): Promise<MeetingRow> {
-      const code = normalizeCode(codeInput);
-      if (!code) throw notFound("Meeting");
-      const [m] = await db.select().from(meetings).where(eq(meetings.code, code)).limit(1);
-      if (!m) throw notFound("Meeting");
+      const m = await byCode(codeInput);
       if (m.teamId) {
         if (!viewer) throw unauthenticated("This is a team meeting: sign in to join");
         if (!(await teams.isMember(m.teamId, viewer.id))) throw forbidden("Only members of this meeting's team can join");

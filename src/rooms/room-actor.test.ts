@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import * as encoding from "lib0/encoding";
 import * as Y from "yjs";
 import { createManualClock } from "../../tests/helpers/clock.ts";
+import { updateFrame } from "../../tests/helpers/yjs.ts";
 import { createLogger } from "../logger.ts";
 import { createMemoryNotesStore, createNotesWriter } from "../notes/index.ts";
 import type { Connection } from "./connection.ts";
@@ -28,13 +28,6 @@ function fakeConn(id: string) {
   return conn;
 }
 
-function updateFrame(update: Uint8Array) {
-  const e = encoding.createEncoder();
-  encoding.writeVarUint(e, 0);
-  encoding.writeVarUint(e, 2);
-  encoding.writeVarUint8Array(e, update);
-  return encoding.toUint8Array(e);
-}
 
 function setup(overrides: Partial<RoomDeps> = {}) {
   const clock = createManualClock();

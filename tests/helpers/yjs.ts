@@ -1,3 +1,4 @@
+import * as encoding from "lib0/encoding";
 import { WebsocketProvider } from "y-websocket";
 import * as Y from "yjs";
 import { eventually } from "./eventually.ts";
@@ -48,3 +49,12 @@ export function notesProvider(origin: string | (() => string), code: string, opt
   };
 }
 export type NotesClient = ReturnType<typeof notesProvider>;
+
+/** A y-websocket sync frame (type 0, update) carrying `update`, for speaking the protocol by hand. */
+export function updateFrame(update: Uint8Array): Uint8Array {
+  const e = encoding.createEncoder();
+  encoding.writeVarUint(e, 0);
+  encoding.writeVarUint(e, 2);
+  encoding.writeVarUint8Array(e, update);
+  return encoding.toUint8Array(e);
+}

@@ -1,19 +1,10 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import * as encoding from "lib0/encoding";
 import * as Y from "yjs";
 import { startTestServer, type TestServer } from "../../helpers/app.ts";
 import { eventually } from "../../helpers/eventually.ts";
 import { openRoomSocket, wsUrl } from "../../helpers/ws.ts";
-import { notesProvider } from "../../helpers/yjs.ts";
+import { notesProvider, updateFrame } from "../../helpers/yjs.ts";
 
-/** A y-websocket sync frame carrying `update`. */
-function updateFrame(update: Uint8Array) {
-  const e = encoding.createEncoder();
-  encoding.writeVarUint(e, 0);
-  encoding.writeVarUint(e, 2);
-  encoding.writeVarUint8Array(e, update);
-  return encoding.toUint8Array(e);
-}
 
 describe.each(["pglite", "postgres"] as const)("live notes through the stock y-websocket provider on %s", (kind) => {
   let t: TestServer;
