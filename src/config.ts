@@ -29,6 +29,10 @@ export interface Config {
   /** Janus WebSocket URL; null means start an embedded Janus. */
   janusUrl: string | null;
   janusBin: string;
+  /** UDP ports the embedded Janus uses for media, e.g. "20000-20200". */
+  janusRtpPorts: string;
+  /** Public IP the embedded Janus announces when the machine is behind 1:1 NAT (cloud VMs). */
+  janusPublicIp: string | null;
   recordingsDir: string;
   s3: S3Config | null;
   turn: { urls: string[]; secret: string } | null;
@@ -128,6 +132,13 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   }
 
   const redisPrefix = str("REDIS_PREFIX") ?? "dictate:";
+  const rtpPorts = str("JANUS_RTP_PORTS") ?? "20000-20200";
+  const rtpMatch = /^(\d{1,5})-(\d{1,5})$/.exec(rtpPorts);
+  if (!rtpMatch || Number(rtpMatch[1]) < 1024 || Number(rtpMatch[2]) > 65535 || Number(rtpMatch[1]) >= Number(rtpMatch[2])) {
+    problems.push(`JANUS_RTP_PORTS must be a range like 20000-20200 within 1024-65535 (got "${rtpPorts}")`);
+  }
+  const publicIp = str("JANUS_PUBLIC_IP");
+  if (publicIp !== null && !/^(\d{1,3}\.){3}\d{1,3}$/.test(publicIp)) problems.push(`JANUS_PUBLIC_IP must be an IPv4 address (got "${publicIp}")`);
   const config: Config = {
     port,
     host,
@@ -138,6 +149,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     redisPrefix,
     janusUrl: url("JANUS_URL", ["ws:", "wss:"]),
     janusBin: str("JANUS_BIN") ?? "janus",
+    janusRtpPorts: rtpPorts,
+    janusPublicIp: publicIp,
     recordingsDir: dir(str("RECORDINGS_DIR") ?? resolve(dataDir, "recordings")),
     s3,
     turn: turnSecret && turnUrls.length > 0 ? { urls: turnUrls, secret: turnSecret } : null,

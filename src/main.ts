@@ -8,6 +8,7 @@ import { openDatabase } from "./db/index.ts";
 import { createApp } from "./http/index.ts";
 import { createLogger } from "./logger.ts";
 import { createServices } from "./services.ts";
+import { startMedia } from "./media/index.ts";
 import { createRedisDirectory } from "./rooms/index.ts";
 import { createLocalBlobStore } from "./storage/index.ts";
 
@@ -36,6 +37,8 @@ if (redis) {
 }
 
 const blobs = createLocalBlobStore(join(config.dataDir, "blobs"));
+
+const { media, stop: stopMedia } = await startMedia(config, logger);
 const nodeId = `${hostname()}-${process.pid}-${crypto.randomUUID().slice(0, 4)}`;
 const directory = redis
   ? (createActor: Parameters<typeof createRedisDirectory>[0]) =>
@@ -48,7 +51,7 @@ const directory = redis
         onRelay: (direction) => services.metrics.relayMessages.inc({ direction }),
       })
   : undefined;
-const services = createServices({ config, database, redis, blobs, logger, directory });
+const services = createServices({ config, database, redis, blobs, logger, directory, media });
 await services.rooms.start();
 const app = createApp({ services, logger });
 // The app refuses bodies over 64 KB by Content-Length; this caps chunked ones the same way.
@@ -62,6 +65,7 @@ async function shutdown(signal: string) {
   logger.info({ signal }, "shutting down");
   await app.stop();
   await services.rooms.shutdown();
+  await stopMedia();
   await redis?.quit();
   await database.close();
   process.exit(0);

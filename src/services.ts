@@ -15,6 +15,7 @@ import {
 import type { Config } from "./config.ts";
 import type { Database } from "./db/index.ts";
 import { createMetrics } from "./http/metrics.ts";
+import { turnCredentials, type MediaServer } from "./media/index.ts";
 import { createMeetings } from "./meetings/index.ts";
 import { createNotes } from "./notes/index.ts";
 import { createRecordings } from "./recordings/index.ts";
@@ -33,9 +34,11 @@ export interface ServiceDeps {
   directory?: (createActor: ActorFactory) => RoomDirectory;
   clock?: Clock;
   roomLimits?: RoomLimits;
+  /** The SFU; rooms run without media when it is absent. */
+  media?: MediaServer;
 }
 
-export function createServices({ config, database, redis, blobs, loginLimits, logger, directory, clock, roomLimits }: ServiceDeps) {
+export function createServices({ config, database, redis, blobs, loginLimits, logger, directory, clock, roomLimits, media }: ServiceDeps) {
   const db = database.db;
   const sessions = createSessionStore(db, { ttlMs: config.sessionTtlMs });
   const counter = redis ? createRedisRateCounter(redis, config.redisPrefix) : createMemoryRateCounter();
@@ -51,6 +54,8 @@ export function createServices({ config, database, redis, blobs, loginLimits, lo
     clock,
     limits: roomLimits,
     directory,
+    media,
+    iceServers: () => (config.turn ? [turnCredentials(config.turn, crypto.randomUUID())] : []),
     onNotesUpdate: () => metrics.notesUpdates.inc(),
   });
   metrics.roomGauges(() => {

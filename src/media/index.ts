@@ -16,3 +16,5 @@ export {
   type FakePublisher,
   type FakeSubscription,
 } from "./fake-media-server.ts";
+export { turnCredentials, type IceServer } from "./turn.ts";
+export { startMedia } from "./start-media.ts";

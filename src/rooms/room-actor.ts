@@ -6,6 +6,8 @@ import { CLOSE, isDeliberateClose, type Channel, type Connection, type Principal
 import { createMailbox } from "./mailbox.ts";
 import { createBucket, type Bucket } from "./rate-limit.ts";
 import { createNotesSession, type NotesSession } from "./notes-session.ts";
+import { createRoomMedia, type RoomMedia } from "./room-actor.media.ts";
+import type { MediaServer } from "../media/index.ts";
 import { MAX_ROOM_FRAME, parseClientMessage, type ChatMessage, type ClientMessage, type Participant } from "./protocol.ts";
 
 /** What a room needs to know about its meeting. */
@@ -55,6 +57,8 @@ export interface RoomDeps {
   logger: Logger;
   limits?: RoomLimits;
   iceServers?(): unknown[];
+  /** The SFU; without it the room works without media (and says so in `welcome`). */
+  media?: MediaServer;
   /** Called once, when the room has finished disposing (it may then be loaded again). */
   onDisposed?(): void;
   metrics?: { notesUpdate(): void };
@@ -89,6 +93,7 @@ export function createRoomActor(meeting: RoomMeeting, deps: RoomDeps) {
   const notesConns = new Set<Connection>();
   const chat: ChatMessage[] = [];
   let notes: NotesSession | null = null;
+  let media: RoomMedia | null = null;
   let state: "new" | "starting" | "live" | "disposing" | "disposed" = "new";
   let emptyTimer: unknown = null;
   let startedRecorded = false;
@@ -134,6 +139,7 @@ export function createRoomActor(meeting: RoomMeeting, deps: RoomDeps) {
     if (seats.get(seat.participant.id) !== seat) return;
     if (seat.holdTimer !== null) deps.clock.clearTimeout(seat.holdTimer);
     seats.delete(seat.participant.id);
+    media?.left(seat.participant.id);
     broadcast({ type: "participant.left", participant: seat.participant });
     checkEmpty();
   }
@@ -153,7 +159,8 @@ export function createRoomActor(meeting: RoomMeeting, deps: RoomDeps) {
       }
       resumed.conn = s.conn;
       s.seat = resumed;
-      return welcome(s);
+      welcome(s);
+      return media?.joined(resumed.participant.id);
     }
     const name = (msg.name?.trim() || s.principal.username || "").slice(0, 60);
     if (!name) return replyError(s.conn, "INVALID_ARGUMENT", "Guests must give a name", msg.id);
@@ -171,6 +178,7 @@ export function createRoomActor(meeting: RoomMeeting, deps: RoomDeps) {
     s.seat = seat;
     welcome(s);
     broadcast({ type: "participant.joined", participant }, s.conn);
+    media?.joined(participant.id);
     if (!startedRecorded) {
       startedRecorded = true;
       await deps.records.markStarted(meeting.id);
@@ -186,6 +194,7 @@ export function createRoomActor(meeting: RoomMeeting, deps: RoomDeps) {
       participants: [...seats.values()].map((x) => x.participant),
       iceServers: deps.iceServers?.() ?? [],
       recording: null,
+      media: { available: media?.available ?? false },
       chat,
       resumeToken: seat.resumeToken,
       meeting: { code: meeting.code, title: meeting.title, teamId: meeting.teamId },
@@ -230,10 +239,21 @@ export function createRoomActor(meeting: RoomMeeting, deps: RoomDeps) {
         if (!p.userId) return replyError(s.conn, "UNAUTHENTICATED", "Sign in to record this meeting", msg.id);
         return replyError(s.conn, "UNAVAILABLE", "Recording is not available on this server yet", msg.id);
       case "media.publish":
+        if (!media) return replyError(s.conn, "UNAVAILABLE", "Media is unavailable in this meeting", msg.id);
+        return media.publish(p, s.conn, msg.kind, msg.sdp, msg.id);
       case "media.answer":
+        if (!media) return replyError(s.conn, "UNAVAILABLE", "Media is unavailable in this meeting", msg.id);
+        return media.answer(p, s.conn, msg.sdp, msg.id);
       case "media.unpublish":
+        if (p.publishing[msg.kind]) {
+          p.publishing[msg.kind] = false;
+          broadcast({ type: "participant.updated", participant: p });
+        }
+        media?.unpublish(p, msg.kind);
+        return ack(s.conn, msg.id);
       case "media.ice":
-        return replyError(s.conn, "UNAVAILABLE", "Media is not available on this server yet", msg.id);
+        // SDP is exchanged complete (non-trickle); candidates sent anyway are already in it.
+        return ack(s.conn, msg.id);
     }
   }
 
@@ -286,6 +306,18 @@ export function createRoomActor(meeting: RoomMeeting, deps: RoomDeps) {
       onUpdateApplied: () => deps.metrics?.notesUpdate(),
       onError: (err, what) => log.error({ err }, what),
     });
+    if (deps.media) {
+      media = createRoomMedia(deps.media, {
+        key: meeting.code,
+        logger: log,
+        seat: (id) => seats.get(id),
+        seats: () => seats.values(),
+        send,
+        broadcast: (message) => broadcast(message),
+        post: (task, label) => mailbox.post(task, label),
+      });
+      await media.start();
+    }
     state = "live";
     checkEmpty();
   }
@@ -334,12 +366,14 @@ export function createRoomActor(meeting: RoomMeeting, deps: RoomDeps) {
       seats.clear();
       await mailbox.close();
       try {
+        await media?.dispose();
         await notes?.dispose();
         if (wasLive && reason !== "fenced" && startedRecorded) await deps.records.markEnded(meeting.id);
       } catch (err) {
         log.error({ err }, "saving the room on dispose failed");
       } finally {
         notes = null;
+        media = null;
         state = "disposed";
         deps.onDisposed?.();
       }

@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import type { Db } from "../db/index.ts";
 import type { Meetings, Viewer } from "../meetings/index.ts";
+import type { MediaServer } from "../media/index.ts";
 import { createNotesStore, createNotesWriter } from "../notes/index.ts";
 import { systemClock, type Clock } from "./clock.ts";
 import type { Channel, Connection, Principal, SocketSink } from "./connection.ts";
@@ -18,6 +19,7 @@ export interface RoomsDeps {
   directory?: (createActor: ActorFactory) => RoomDirectory;
   iceServers?(): unknown[];
   onNotesUpdate?(): void;
+  media?: MediaServer;
 }
 
 /** Live meetings: who may join, and the directory that places each room's actor. */
@@ -34,6 +36,7 @@ export function createRooms(deps: RoomsDeps) {
       logger: deps.logger,
       limits: deps.limits,
       iceServers: deps.iceServers,
+      media: deps.media,
       onDisposed,
       metrics: { notesUpdate: () => deps.onNotesUpdate?.() },
     });

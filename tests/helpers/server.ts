@@ -23,7 +23,8 @@ export async function startServer(
 ): Promise<RunningServer> {
   const proc = Bun.spawn(command, {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "info", ...env },
+    // No media unless a test asks for it: a server killed with SIGKILL would orphan its Janus.
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "info", JANUS_BIN: "/nonexistent/janus", ...env },
     stdout: "pipe",
     stderr: "pipe",
     stdin: "ignore",
@@ -58,7 +59,11 @@ export async function startServer(
     output: () => out,
     async stop(signal = "SIGTERM") {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
-      return proc.exited;
+      // A clean stop takes Janus down with it; give it time, then insist.
+      const timer = setTimeout(() => proc.kill("SIGKILL"), 10_000);
+      const code = await proc.exited;
+      clearTimeout(timer);
+      return code;
     },
   };
 }

@@ -7,13 +7,13 @@ import { startServer, type RunningServer } from "../../helpers/server.ts";
 const dataDir = mkdtempSync(join(tmpdir(), "dictate-start-"));
 let server: RunningServer | undefined;
 afterAll(async () => {
-  await server?.stop("SIGKILL");
+  await server?.stop();
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-test("the README's first command (npm start) serves /healthz on embedded defaults", async () => {
+test("the README's first command (npm start) serves /healthz on embedded defaults, with its own Janus", async () => {
   // The same script `npm start` runs; here everything it would install is already there.
-  server = await startServer({ DATA_DIR: dataDir }, { command: ["bash", "scripts/start.sh"], timeoutMs: 120_000 });
+  server = await startServer({ DATA_DIR: dataDir, JANUS_BIN: "janus" }, { command: ["bash", "scripts/start.sh"], timeoutMs: 120_000 });
   const health = await fetch(`${server.url}/healthz`);
   expect(health.status).toBe(200);
   expect(server.output()).toContain('"database":"pglite"');
@@ -21,4 +21,23 @@ test("the README's first command (npm start) serves /healthz on embedded default
   const home = await fetch(`${server.url}/`);
   expect(home.status).toBe(200);
   expect(await home.text()).toContain("Dictate");
+  expect(server.output()).not.toContain("Janus is not installed");
+  const janus = (await Bun.file(join(dataDir, "janus", "janus.pid")).text()).trim();
+  expect(Number(janus)).toBeGreaterThan(0);
+  // Stopping Dictate stops its Janus too.
+  expect(await server.stop()).toBe(0);
+  expect(() => process.kill(Number(janus), 0)).toThrow();
 }, 150_000);
+
+test("without Janus installed the server still starts, and says in one line what to install", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "dictate-nojanus-"));
+  const s = await startServer({ DATA_DIR: dir, JANUS_BIN: "/nonexistent/janus" });
+  try {
+    expect((await fetch(`${s.url}/healthz`)).status).toBe(200);
+    const lines = s.output().split("\n").filter((l) => l.includes("apt-get install janus"));
+    expect(lines).toHaveLength(1);
+  } finally {
+    await s.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
