@@ -1,0 +1,188 @@
+import { describe, expect, test } from "bun:test";
+import { createManualClock } from "../../tests/helpers/clock.ts";
+import { AppError } from "../errors.ts";
+import { createLogger } from "../logger.ts";
+import { createFakeMediaServer } from "../media/index.ts";
+import { createMemoryNotesStore, createNotesWriter } from "../notes/index.ts";
+import type { Connection } from "./connection.ts";
+import { createRoomActor } from "./room-actor.ts";
+
+const settle = async () => {
+  for (let i = 0; i < 10; i++) await new Promise((r) => setTimeout(r, 0));
+};
+const SDP = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\n";
+
+function fakeConn(id: string) {
+  const sent: string[] = [];
+  const conn: Connection & { all(type?: string): any[] } = {
+    id,
+    send: (d) => void (typeof d === "string" && sent.push(d)),
+    close: () => {},
+    all: (type) => sent.map((d) => JSON.parse(d)).filter((m) => !type || m.type === type),
+  };
+  return conn;
+}
+
+async function room(options: { available?: boolean } = {}) {
+  const media = createFakeMediaServer({ available: options.available ?? true });
+  const store = createMemoryNotesStore();
+  const actor = createRoomActor(
+    { id: "m", code: "abcd-efgh-jkmn", title: "T", agenda: "", teamId: null },
+    {
+      clock: createManualClock(),
+      graceMs: 1000,
+      notesStore: store,
+      notesWriter: createNotesWriter(store),
+      records: { markStarted: async () => {}, markEnded: async () => {}, recordParticipant: async () => {} },
+      logger: createLogger("silent"),
+      media,
+    },
+  );
+  await actor.start();
+  const join = async (name: string) => {
+    const conn = fakeConn(name);
+    const sink = actor.attach("room", conn, { userId: null, username: null });
+    sink.frame(JSON.stringify({ type: "hello", name }));
+    await settle();
+    const self = conn.all("welcome")[0].self;
+    return { conn, sink, self, send: (m: object) => sink.frame(JSON.stringify(m)) };
+  };
+  return { media, actor, join, fake: () => media.room("abcd-efgh-jkmn")! };
+}
+
+describe("RoomActor media (fake SFU)", () => {
+  test("publish → answer; when the feed is up the others get an offer labelled with who and what", async () => {
+    const { join, fake, actor, media } = await room();
+    const ana = await join("Ana");
+    const ben = await join("Ben");
+    expect(ana.conn.all("welcome")[0].media).toEqual({ available: true });
+
+    ana.send({ type: "media.publish", id: 1, kind: "camera", sdp: SDP });
+    await settle();
+    const answer = ana.conn.all("media.answer")[0];
+    expect(answer).toMatchObject({ kind: "camera", id: 1 });
+    expect(answer.sdp).toStartWith("v=0");
+    expect(ben.conn.all("media.offer")).toEqual([]);
+
+    const feed = fake().publishers()[0]!;
+    fake().feedUp(feed.feedId);
+    await settle();
+    const offer = ben.conn.all("media.offer")[0];
+    expect(Object.values(offer.streams)).toEqual([
+      { participantId: ana.self.id, kind: "camera", media: "audio" },
+      { participantId: ana.self.id, kind: "camera", media: "video" },
+    ]);
+    expect(ana.conn.all("media.offer")).toEqual([]);
+    expect(ben.conn.all("participant.updated").at(-1).participant).toMatchObject({ id: ana.self.id, publishing: { camera: true, screen: false } });
+
+    ben.send({ type: "media.answer", id: "a1", sdp: SDP });
+    await settle();
+    expect(ben.conn.all("ack")).toEqual([{ type: "ack", id: "a1" }]);
+    expect(fake().subscription(ben.self.id)?.answers).toHaveLength(1);
+    await actor.dispose();
+    expect(media.opened[0]!.destroyed).toBe(true);
+  });
+
+  test("one negotiation at a time: a feed that comes up meanwhile is offered after the answer", async () => {
+    const { join, fake, actor } = await room();
+    const ana = await join("Ana");
+    const ben = await join("Ben");
+    const cy = await join("Cy");
+    ana.send({ type: "media.publish", kind: "camera", sdp: SDP });
+    ben.send({ type: "media.publish", kind: "camera", sdp: SDP });
+    await settle();
+    const [fa, fb] = fake().publishers();
+    fake().feedUp(fa!.feedId);
+    await settle();
+    fake().feedUp(fb!.feedId);
+    await settle();
+    expect(cy.conn.all("media.offer")).toHaveLength(1);
+    cy.send({ type: "media.answer", sdp: SDP });
+    await settle();
+    const offers = cy.conn.all("media.offer");
+    expect(offers).toHaveLength(2);
+    expect(new Set(Object.values(offers[1].streams).map((s: any) => s.participantId))).toEqual(new Set([ana.self.id, ben.self.id]));
+    await actor.dispose();
+  });
+
+  test("a participant who leaves takes their feeds along; the others' subscriptions shrink", async () => {
+    const { join, fake, actor } = await room();
+    const ana = await join("Ana");
+    const ben = await join("Ben");
+    ana.send({ type: "media.publish", kind: "camera", sdp: SDP });
+    await settle();
+    fake().feedUp(fake().publishers()[0]!.feedId);
+    await settle();
+    ben.send({ type: "media.answer", sdp: SDP });
+    await settle();
+    ana.send({ type: "leave" });
+    await settle();
+    expect(fake().publishers()).toEqual([]);
+    const last = ben.conn.all("media.offer").at(-1);
+    expect(Object.keys(last.streams)).toEqual([]);
+    await actor.dispose();
+  });
+
+  test("talking becomes speaking; unpublish updates the participant", async () => {
+    const { join, fake, actor } = await room();
+    const ana = await join("Ana");
+    const ben = await join("Ben");
+    ana.send({ type: "media.publish", kind: "camera", sdp: SDP });
+    await settle();
+    const feed = fake().publishers()[0]!;
+    fake().feedUp(feed.feedId);
+    fake().talk(feed.feedId, true);
+    await settle();
+    expect(ben.conn.all("speaking")).toEqual([{ type: "speaking", participantId: ana.self.id }]);
+    ana.send({ type: "media.unpublish", kind: "camera" });
+    await settle();
+    expect(ben.conn.all("participant.updated").at(-1).participant.publishing.camera).toBe(false);
+    await actor.dispose();
+  });
+
+  test("Janus errors come back as error messages; without media the room still works and says so", async () => {
+    const { join, media, actor } = await room();
+    const ana = await join("Ana");
+    media.failNext("publish", new AppError("INVALID_ARGUMENT", "Media server refused to publish: invalid SDP"));
+    ana.send({ type: "media.publish", id: 9, kind: "screen", sdp: SDP });
+    await settle();
+    expect(ana.conn.all("error")[0]).toMatchObject({ code: "INVALID_ARGUMENT", id: 9 });
+    await actor.dispose();
+
+    const offline = await room({ available: false });
+    const ben = await offline.join("Ben");
+    expect(ben.conn.all("welcome")[0].media).toEqual({ available: false });
+    ben.send({ type: "media.publish", id: 2, kind: "camera", sdp: SDP });
+    ben.send({ type: "chat", text: "no video, still talking" });
+    await settle();
+    expect(ben.conn.all("error")[0]).toMatchObject({ code: "UNAVAILABLE", id: 2 });
+    expect(ben.conn.all("chat")[0].text).toBe("no video, still talking");
+    await offline.actor.dispose();
+  });
+
+  test("when the media server drops and returns, the room reopens and everyone is told to publish again", async () => {
+    const { join, media, fake, actor } = await room();
+    const ana = await join("Ana");
+    const ben = await join("Ben");
+    ana.send({ type: "media.publish", kind: "camera", sdp: SDP });
+    await settle();
+    fake().feedUp(fake().publishers()[0]!.feedId);
+    await settle();
+    const first = fake();
+    media.setAvailable(false);
+    await settle();
+    media.setAvailable(true);
+    await settle();
+    expect(ben.conn.all("media.restart")).toEqual([{ type: "media.restart", available: true }]);
+    expect(ana.conn.all("media.restart")).toHaveLength(1);
+    expect(media.opened).toHaveLength(2);
+    expect(fake()).not.toBe(first);
+    // Publishing again works on the new room, and Ben is offered the new feed.
+    ana.send({ type: "media.publish", kind: "camera", sdp: SDP });
+    await settle();
+    fake().feedUp(fake().publishers()[0]!.feedId);
+    await settle();
+    expect(Object.keys(ben.conn.all("media.offer").at(-1).streams)).toHaveLength(2);
+    await actor.dispose();
+  });
+});
