@@ -63,8 +63,9 @@ async function shutdown(signal: string) {
   if (stopping) return;
   stopping = true;
   logger.info({ signal }, "shutting down");
-  await app.stop();
+  // Rooms first: they save, and close their sockets (1012, reconnect), which lets the server stop.
   await services.rooms.shutdown();
+  await app.stop(true);
   await stopMedia();
   await redis?.quit();
   await database.close();

@@ -142,11 +142,14 @@ export function createNotesSession(loaded: LoadedNotes, deps: NotesSessionDeps) 
     // Refuse what does not decode before it reaches the log: a broken update written durably would
     // haunt every later load. (Decoding reads every struct and its content; applying it to a scratch
     // document as well would cost twenty times more per keystroke.)
+    let decoded: ReturnType<typeof Y.decodeUpdate>;
     try {
-      Y.decodeUpdate(update);
+      decoded = Y.decodeUpdate(update);
     } catch {
       throw new BadFrame("undecodable update");
     }
+    // The provider answers our sync step 1 with an empty update on every connect: nothing to keep.
+    if (decoded.structs.length === 0 && decoded.ds.clients.size === 0) return;
     const p = deps.writer.append(noteId, leaseToken, update).then(
       (id) => {
         if (id === null) return fence();

@@ -226,14 +226,16 @@ describe("local rooms", () => {
       const actor = createRoomActor(m, {
         clock,
         graceMs: 1000,
-        notesStore: failFirst
-          ? { ...store, open: async () => { failFirst = false; throw new Error("db down"); } }
-          : store,
+        notesStore: store,
         notesWriter: createNotesWriter(store),
         records: { markStarted: async () => {}, markEnded: async () => {}, recordParticipant: async () => {} },
         logger: createLogger("silent"),
         onDisposed,
       });
+      if (failFirst) {
+        failFirst = false;
+        return Object.assign(actor, { start: async () => Promise.reject(new Error("db down")) });
+      }
       return actor;
     });
     await expect(rooms.attach(meeting, "room", fakeConn("x"), { userId: null, username: null })).rejects.toThrow("db down");

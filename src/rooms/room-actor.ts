@@ -5,7 +5,7 @@ import type { Clock } from "./clock.ts";
 import { CLOSE, isDeliberateClose, type Channel, type Connection, type Principal, type SocketSink } from "./connection.ts";
 import { createMailbox } from "./mailbox.ts";
 import { createBucket, type Bucket } from "./rate-limit.ts";
-import { createNotesSession, type NotesSession } from "./notes-session.ts";
+import { createRoomNotes } from "./room-actor.notes.ts";
 import { createRoomMedia, type RoomMedia } from "./room-actor.media.ts";
 import type { MediaServer } from "../media/index.ts";
 import { MAX_ROOM_FRAME, parseClientMessage, type ChatMessage, type ClientMessage, type Participant } from "./protocol.ts";
@@ -90,9 +90,7 @@ export function createRoomActor(meeting: RoomMeeting, deps: RoomDeps) {
   const log = deps.logger.child({ room: meeting.code });
   const seats = new Map<string, Seat>();
   const roomSockets = new Map<Connection, RoomSocket>();
-  const notesConns = new Set<Connection>();
   const chat: ChatMessage[] = [];
-  let notes: NotesSession | null = null;
   let media: RoomMedia | null = null;
   let state: "new" | "starting" | "live" | "disposing" | "disposed" = "new";
   let emptyTimer: unknown = null;
@@ -100,6 +98,17 @@ export function createRoomActor(meeting: RoomMeeting, deps: RoomDeps) {
   let disposing: Promise<void> | null = null;
 
   const mailbox = createMailbox((err, label) => log.error({ err, label }, "room handler failed"));
+  const notes = createRoomNotes(meeting, {
+    store: deps.notesStore,
+    writer: deps.notesWriter,
+    clock: deps.clock,
+    logger: log,
+    limits,
+    post: (task, label) => mailbox.post(task, label),
+    onFenced: () => mailbox.post(fenced, "fenced"),
+    onIdle: () => checkEmpty(),
+    onUpdateApplied: () => deps.metrics?.notesUpdate(),
+  });
 
   const send = (conn: Connection, message: object) => conn.send(JSON.stringify(message));
   const broadcast = (message: object, except?: Connection) => {
@@ -119,7 +128,7 @@ export function createRoomActor(meeting: RoomMeeting, deps: RoomDeps) {
 
   function checkEmpty() {
     if (state !== "live") return;
-    if (seats.size > 0 || roomSockets.size > 0 || notesConns.size > 0) {
+    if (seats.size > 0 || roomSockets.size > 0 || notes.connectionCount > 0) {
       clearEmptyTimer();
       return;
     }
@@ -297,15 +306,6 @@ export function createRoomActor(meeting: RoomMeeting, deps: RoomDeps) {
   async function start() {
     if (state !== "new") throw new Error(`room ${meeting.code} started twice`);
     state = "starting";
-    const loaded = await deps.notesStore.open(meeting);
-    notes = createNotesSession(loaded, {
-      store: deps.notesStore,
-      writer: deps.notesWriter,
-      clock: deps.clock,
-      onFenced: () => mailbox.post(fenced, "fenced"),
-      onUpdateApplied: () => deps.metrics?.notesUpdate(),
-      onError: (err, what) => log.error({ err }, what),
-    });
     if (deps.media) {
       media = createRoomMedia(deps.media, {
         key: meeting.code,
@@ -326,24 +326,7 @@ export function createRoomActor(meeting: RoomMeeting, deps: RoomDeps) {
   function attach(channel: Channel, conn: Connection, principal: Principal): SocketSink {
     if (state !== "live") throw new RoomClosedError(meeting.code);
     clearEmptyTimer();
-    if (channel === "notes") {
-      notesConns.add(conn);
-      notes!.attach(conn);
-      const bucket = createBucket(deps.clock, limits.notesMessagesPerSecond, limits.notesBurst);
-      return {
-        frame: (data) => {
-          if (!bucket.take()) return conn.close(CLOSE.RATE_LIMITED, "Too many notes updates");
-          if (typeof data === "string") return conn.close(CLOSE.BAD_REQUEST, "Notes frames are binary");
-          mailbox.post(() => notes?.receive(conn, data), "notes frame");
-        },
-        closed: () =>
-          mailbox.post(() => {
-            if (!notesConns.delete(conn)) return;
-            notes?.detach(conn);
-            checkEmpty();
-          }, "notes closed"),
-      };
-    }
+    if (channel === "notes") return notes.attach(conn);
     const s: RoomSocket = { conn, principal, seat: null, bucket: createBucket(deps.clock, limits.messagesPerSecond, limits.burst), badFrames: 0 };
     roomSockets.set(conn, s);
     return {
@@ -360,19 +343,19 @@ export function createRoomActor(meeting: RoomMeeting, deps: RoomDeps) {
       clearEmptyTimer();
       for (const seat of seats.values()) if (seat.holdTimer !== null) deps.clock.clearTimeout(seat.holdTimer);
       const closeCode = reason === "empty" ? CLOSE.GOING_AWAY : CLOSE.RESTART;
-      for (const conn of [...roomSockets.keys(), ...notesConns]) conn.close(closeCode, reason === "fenced" ? "Room moved; reconnect" : "Room closed");
+      const closeReason = reason === "fenced" ? "Room moved; reconnect" : "Room closed";
+      for (const conn of roomSockets.keys()) conn.close(closeCode, closeReason);
+      notes.closeAll(closeCode, closeReason);
       roomSockets.clear();
-      notesConns.clear();
       seats.clear();
       await mailbox.close();
       try {
         await media?.dispose();
-        await notes?.dispose();
+        await notes.dispose();
         if (wasLive && reason !== "fenced" && startedRecorded) await deps.records.markEnded(meeting.id);
       } catch (err) {
         log.error({ err }, "saving the room on dispose failed");
       } finally {
-        notes = null;
         media = null;
         state = "disposed";
         deps.onDisposed?.();
@@ -392,8 +375,8 @@ export function createRoomActor(meeting: RoomMeeting, deps: RoomDeps) {
     },
     stats: () => ({
       participants: seats.size,
-      sockets: roomSockets.size + notesConns.size,
-      notesText: notes?.text() ?? null,
+      sockets: roomSockets.size + notes.connectionCount,
+      notesText: notes.text(),
     }),
   };
 }

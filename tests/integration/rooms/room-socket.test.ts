@@ -4,6 +4,7 @@ import { schema } from "../../../src/db/index.ts";
 import { startTestServer, type TestServer } from "../../helpers/app.ts";
 import { eventually } from "../../helpers/eventually.ts";
 import { openRoomSocket, wsUrl } from "../../helpers/ws.ts";
+import { notesProvider } from "../../helpers/yjs.ts";
 
 describe("the room socket (one node, real Postgres)", () => {
   let t: TestServer;
@@ -64,6 +65,9 @@ describe("the room socket (one node, real Postgres)", () => {
     const user = await t.signedUp("roomuser");
     const member = await join(m.code, undefined, user.cookie);
     expect(member.self).toMatchObject({ name: user.user.username, userId: user.user.id });
+    const notes = notesProvider(t.url, m.code, { cookie: user.cookie });
+    await notes.synced();
+    notes.text.insert(0, "minutes");
     await eventually(async () => {
       const rows = await t.database.db.select().from(schema.meetingParticipants).where(eq(schema.meetingParticipants.meetingId, m.id));
       expect(rows.map((r) => r.userId)).toEqual([user.user.id]);
@@ -72,14 +76,15 @@ describe("the room socket (one node, real Postgres)", () => {
     expect(meeting!.startedAt).not.toBeNull();
     expect(meeting!.endedAt).toBeNull();
     // The participant can read the meeting's notes afterwards.
+    notes.destroy();
     member.close();
     guest.close();
     await eventually(async () => {
       const [after] = await t.database.db.select().from(schema.meetings).where(eq(schema.meetings.id, m.id));
       expect(after!.endedAt).not.toBeNull();
     });
-    const notes = await user.get("/api/notes");
-    expect(notes.body.notes.map((n: { meetingId: string }) => n.meetingId)).toContain(m.id);
+    const listed = await user.get("/api/notes");
+    expect(listed.body.notes.find((n: { meetingId: string }) => n.meetingId === m.id)?.excerpt).toBe("minutes");
   });
 
   test("a dropped socket keeps its seat for the grace period and takes it back with its resume token", async () => {
