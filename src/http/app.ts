@@ -5,6 +5,7 @@ import { AppError } from "../errors.ts";
 import type { AppServices } from "../services.ts";
 import { errorResponse, toAppError } from "./errors.ts";
 import { authRoutes } from "./routes/auth.ts";
+import { clientRoutes } from "./routes/client.ts";
 import { meetingRoutes } from "./routes/meetings.ts";
 import { resourceRoutes } from "./routes/resources.ts";
 import { roomSocketRoutes } from "./routes/rooms.ts";
@@ -88,7 +89,7 @@ export function createApp({ services: s, logger, maxBodyBytes = DEFAULT_MAX_BODY
       .use(meetingRoutes(s))
       .use(resourceRoutes(s))
       .use(roomSocketRoutes(s, logger))
-      .get("/", () => new Response(PLACEHOLDER, { headers: { "content-type": "text/html; charset=utf-8" } }))
+      .use(clientRoutes())
   );
 }
 
@@ -111,7 +112,3 @@ function containsNul(value: unknown): boolean {
   if (value && typeof value === "object") return Object.entries(value).some(([k, v]) => k.includes("\u0000") || containsNul(v));
   return false;
 }
-
-const PLACEHOLDER = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>Dictate</title><style>body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem;color-scheme:light dark}</style></head>
-<body><h1>Dictate</h1><p>Video meetings for small teams, with live notes and recordings.</p><p>The app is running. The API is described at <a href="/api/docs">/api/docs</a>.</p></body></html>`;

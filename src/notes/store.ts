@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, lte, sql } from "drizzle-orm";
+import { and, asc, eq, lte, sql } from "drizzle-orm";
 import * as Y from "yjs";
 import { schema, type Db } from "../db/index.ts";
 
@@ -25,8 +25,9 @@ export interface NotesStore {
    */
   open(meeting: { id: string; title: string; agenda: string }): Promise<LoadedNotes>;
   /**
-   * Appends updates of several notes in one transaction (group commit). Each entry is written only
-   * if its note is still fenced by its token; the result says, per entry, the new row id or null.
+   * Appends updates of several notes in one statement (group commit). Each entry is written only if
+   * its note is still fenced by its token; the result says, per entry, the last row id written for
+   * its note (so at least its own), or null when fenced out.
    */
   append(entries: { noteId: string; leaseToken: number; update: Uint8Array }[]): Promise<(number | null)[]>;
   /** Replaces the compacted state and drops the updates it includes. False when fenced out. */
@@ -73,21 +74,27 @@ export function createNotesStore(db: Db): NotesStore {
 
     async append(entries) {
       if (entries.length === 0) return [];
-      return db.transaction(async (tx) => {
-        const ids = [...new Set(entries.map((e) => e.noteId))];
-        const fences = await tx
-          .select({ id: notes.id, leaseToken: notes.leaseToken })
-          .from(notes)
-          .where(inArray(notes.id, ids))
-          .for("share");
-        const tokenOf = new Map(fences.map((f) => [f.id, f.leaseToken]));
-        const accepted = entries.map((e) => tokenOf.get(e.noteId) === e.leaseToken);
-        const rows = entries.filter((_, i) => accepted[i]).map((e) => ({ noteId: e.noteId, update: e.update }));
-        const inserted = rows.length > 0 ? await tx.insert(noteUpdates).values(rows).returning({ id: noteUpdates.id }) : [];
-        // Postgres returns inserted rows in VALUES order for a single multi-row INSERT.
-        let next = 0;
-        return accepted.map((ok) => (ok ? inserted[next++]!.id : null));
-      });
+      // One statement (one round trip, its own transaction): only notes still fenced by the
+      // writer's token take rows. FOR SHARE makes a new owner's token bump wait for this insert to
+      // commit, and makes this insert see that bump if it came first (re-checked after the wait).
+      const values = sql.join(
+        entries.map((e, i) => sql`(${e.noteId}::uuid, ${e.leaseToken}::bigint, ${e.update}::bytea, ${i}::int)`),
+        sql`, `,
+      );
+      const result = await db.execute<{ id: number | string; note_id: string }>(sql`
+        insert into ${noteUpdates} (note_id, update)
+        select n.id, v.update
+        from (values ${values}) as v(note_id, lease_token, update, ord)
+        join ${notes} n on n.id = v.note_id and n.lease_token = v.lease_token
+        order by v.ord
+        for share of n
+        returning id, note_id`);
+      const rows = Array.isArray(result) ? result : (result as { rows: { id: number | string; note_id: string }[] }).rows;
+      // Each accepted update resolves with the last row id written for its note in this batch:
+      // compaction only needs to know how far the log goes.
+      const lastId = new Map<string, number>();
+      for (const row of rows) lastId.set(row.note_id, Math.max(lastId.get(row.note_id) ?? 0, Number(row.id)));
+      return entries.map((e) => lastId.get(e.noteId) ?? null);
     },
 
     async compact(noteId, leaseToken, state, text, upToId) {
