@@ -48,6 +48,7 @@ export function createServices({ config, database, redis, blobs, loginLimits, lo
   const metrics = createMetrics();
   const rooms = createRooms({
     db,
+    databaseKind: database.kind,
     meetings,
     logger,
     graceMs: config.roomGraceMs,

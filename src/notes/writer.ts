@@ -9,15 +9,13 @@ interface Pending {
 }
 
 const MAX_BATCH = 500;
-/** At most one write this often: an idle writer starts at once, a busy one gathers for this long. */
-const MIN_INTERVAL_MS = 10;
 
 /**
  * Group commit for notes updates from every room of this process: while one write is under way
- * (and for at least 10 ms after the previous one started), new updates gather, and the next write
- * takes them all. An idle writer starts at once.
+ * (and until `minIntervalMs` after the previous one started), new updates gather, and the next
+ * write takes them all. An idle writer starts at once.
  */
-export function createNotesWriter(store: NotesStore) {
+export function createNotesWriter(store: NotesStore, { minIntervalMs = 5 }: { minIntervalMs?: number } = {}) {
   let queue: Pending[] = [];
   let running: Promise<void> | null = null;
   let batches = 0;
@@ -26,10 +24,10 @@ export function createNotesWriter(store: NotesStore) {
 
   async function run() {
     while (queue.length > 0) {
-      // PGlite spends ~1.5 ms on any write however small: under a steady trickle of keystrokes,
-      // writing each one alone would cost a core. Gathering for up to 10 ms bounds the writes to
-      // 100 a second and adds no delay when the writer was idle.
-      const wait = lastStart + MIN_INTERVAL_MS - performance.now();
+      // A write has a fixed cost (PGlite: ~1.5 ms of this process's CPU however small): under a
+      // steady trickle of keystrokes, writing each alone would cost a core. Gathering for up to
+      // `minIntervalMs` bounds the writes per second and adds no delay when the writer was idle.
+      const wait = lastStart + minIntervalMs - performance.now();
       if (wait > 0) await Bun.sleep(wait);
       lastStart = performance.now();
       const batch = queue.slice(0, MAX_BATCH);
