@@ -1,0 +1,62 @@
+/** The few icons the meeting needs, drawn with currentColor. Decorative unless given a label. */
+import type { ComponentChildren, SVGAttributes } from "preact";
+
+type IconProps = SVGAttributes<SVGSVGElement> & { label?: string };
+
+function Icon({ label, children, ...rest }: IconProps & { children: ComponentChildren }) {
+  return (
+    <svg
+      viewBox="0 0 24 24"
+      width="20"
+      height="20"
+      fill="none"
+      stroke="currentColor"
+      stroke-width="2"
+      stroke-linecap="round"
+      stroke-linejoin="round"
+      {...(label ? { role: "img", "aria-label": label } : { "aria-hidden": "true" })}
+      {...rest}
+    >
+      {children}
+    </svg>
+  );
+}
+
+export const MicIcon = (p: IconProps) => (
+  <Icon {...p}>
+    <rect x="9" y="3" width="6" height="11" rx="3" />
+    <path d="M5 11a7 7 0 0 0 14 0M12 18v3" />
+  </Icon>
+);
+
+export const MicOffIcon = (p: IconProps) => (
+  <Icon {...p}>
+    <path d="M15 10V6a3 3 0 0 0-5.7-1.3M9 9v2a3 3 0 0 0 5 2.2M5 11a7 7 0 0 0 11.5 5.4M19 11a7 7 0 0 1-.6 2.8M12 18v3M3 3l18 18" />
+  </Icon>
+);
+
+export const CameraIcon = (p: IconProps) => (
+  <Icon {...p}>
+    <rect x="2" y="6" width="14" height="12" rx="2" />
+    <path d="m16 10 6-3v10l-6-3" />
+  </Icon>
+);
+
+export const CameraOffIcon = (p: IconProps) => (
+  <Icon {...p}>
+    <path d="M10 6h4a2 2 0 0 1 2 2v4l6-3v8M16 16a2 2 0 0 1-2 2H4a2 2 0 0 1-2-2V8a2 2 0 0 1 2-2M3 3l18 18" />
+  </Icon>
+);
+
+export const ScreenIcon = (p: IconProps) => (
+  <Icon {...p}>
+    <rect x="2" y="4" width="20" height="13" rx="2" />
+    <path d="M8 21h8M12 17v4" />
+  </Icon>
+);
+
+export const LeaveIcon = (p: IconProps) => (
+  <Icon {...p}>
+    <path d="M10 17l-5-5 5-5M5 12h11M14 4h4a2 2 0 0 1 2 2v12a2 2 0 0 1-2 2h-4" />
+  </Icon>
+);

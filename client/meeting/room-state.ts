@@ -1,0 +1,282 @@
+/**
+ * One meeting as the browser sees it: `createRoomState(deps)` connects to the room socket, joins,
+ * and returns read-only signals (who is here, what they send, who speaks, how the connection is)
+ * and the actions a person takes. Nothing here renders; tests drive it with a fake socket and fake
+ * WebRTC. Call `dispose()` (or `leave()`) when done: it closes the socket and every PeerConnection
+ * and stops the camera.
+ */
+import { batch, computed, signal, type ReadonlySignal } from "@preact/signals";
+import { browserClock, createConnection, type Clock, type SocketFactory, type SocketLike } from "./connection.ts";
+import { browserRtc, createMedia, type RemoteMedia, type RtcDeps } from "./media.ts";
+import { CLOSE, RoomRequestError, type ChatMessage, type MediaKind, type Participant, type ServerMessage, type Welcome } from "./protocol.ts";
+
+export type ConnectionStatus = "connecting" | "live" | "reconnecting" | "closed";
+
+/** Why the meeting ended for us, once `status` is "closed". */
+export type ClosedReason = "left" | "not-found" | "forbidden" | "sign-in" | "replaced" | "refused";
+
+export interface RoomStateDeps {
+  code: string;
+  /** The display name; guests must give one (signed-in people default to their username). */
+  name?: string;
+  /** The room socket URL; defaults to this page's origin. */
+  url?: string;
+  socketFactory?: SocketFactory;
+  rtc?: RtcDeps;
+  clock?: Clock;
+  /** Start with the microphone or camera off. */
+  audioMuted?: boolean;
+  videoMuted?: boolean;
+  /** Tuning for tests. */
+  connection?: { keepalive?: { intervalMs: number; timeoutMs: number }; backoff?: { minMs: number; maxMs: number } };
+  gatherTimeoutMs?: number;
+}
+
+/** One video tile: a participant's camera, or a screen someone shares. */
+export interface Tile {
+  key: string;
+  participant: Participant;
+  kind: MediaKind;
+  isSelf: boolean;
+  stream: MediaStream | null;
+  speaking: boolean;
+}
+
+const roomUrl = (code: string) => {
+  const { protocol, host } = globalThis.location;
+  return `${protocol === "https:" ? "wss" : "ws"}://${host}/ws/meetings/${encodeURIComponent(code)}`;
+};
+
+const CLOSED_REASONS: Record<number, ClosedReason> = {
+  [CLOSE.NOT_FOUND]: "not-found",
+  [CLOSE.FORBIDDEN]: "forbidden",
+  [CLOSE.UNAUTHENTICATED]: "sign-in",
+  [CLOSE.CONFLICT]: "replaced",
+};
+
+export function createRoomState(deps: RoomStateDeps) {
+  const clock = deps.clock ?? browserClock;
+  const status = signal<ConnectionStatus>("connecting");
+  const closedReason = signal<ClosedReason | null>(null);
+  const self = signal<Participant | null>(null);
+  const others = signal<ReadonlyMap<string, Participant>>(new Map());
+  const speaking = signal<string | null>(null);
+  const mediaAvailable = signal<boolean | null>(null);
+  const error = signal<string | null>(null);
+  const meeting = signal<Welcome["meeting"] | null>(null);
+  const chat = signal<readonly ChatMessage[]>([]);
+  const audioMuted = signal(deps.audioMuted ?? false);
+  const videoMuted = signal(deps.videoMuted ?? false);
+  let resumeToken: string | null = null;
+  let iceServers: RTCIceServer[] = [];
+  let disposed = false;
+
+  const media = createMedia({
+    rtc: deps.rtc ?? browserRtc(),
+    clock,
+    iceServers: () => iceServers,
+    gatherTimeoutMs: deps.gatherTimeoutMs,
+    async publish(kind, sdp) {
+      const reply = await connection.request({ type: "media.publish", kind, sdp });
+      if (reply.type !== "media.answer") throw new RoomRequestError("INTERNAL", `Unexpected ${reply.type} to a publish`);
+      return reply.sdp;
+    },
+    async answer(sdp) {
+      await connection.request({ type: "media.answer", sdp });
+    },
+    unpublish: (kind) => void connection.send({ type: "media.unpublish", kind }),
+    onError: (message) => (error.value = message),
+  });
+  media.setMicEnabled(!audioMuted.value);
+  media.setCameraEnabled(!videoMuted.value);
+
+  const connection = createConnection({
+    url: deps.url ?? roomUrl(deps.code),
+    // The browser WebSocket fits SocketLike except for its handlers' event types, which the room never reads.
+    socketFactory: deps.socketFactory ?? ((url) => new WebSocket(url) as unknown as SocketLike),
+    clock,
+    keepalive: deps.connection?.keepalive,
+    backoff: deps.connection?.backoff,
+    onOpen() {
+      connection.send({ type: "hello", ...(deps.name ? { name: deps.name } : {}), ...(resumeToken ? { resume: resumeToken } : {}) });
+    },
+    onMessage: handle,
+    onDrop() {
+      status.value = "reconnecting";
+    },
+    onClosed(code, reason) {
+      end(CLOSED_REASONS[code] ?? (code === CLOSE.NORMAL ? "left" : "refused"), code === CLOSE.NORMAL ? null : reason || null);
+    },
+  });
+
+  function end(reason: ClosedReason, message: string | null) {
+    if (status.value === "closed") return;
+    batch(() => {
+      status.value = "closed";
+      closedReason.value = reason;
+      if (message) error.value = message;
+    });
+    connection.close();
+    media.dispose();
+  }
+
+  function welcome(w: Welcome) {
+    const previous = self.value;
+    resumeToken = w.resumeToken;
+    iceServers = w.iceServers ?? [];
+    const resumed = previous !== null && previous.id === w.self.id;
+    batch(() => {
+      self.value = { ...w.self, audioMuted: audioMuted.value, videoMuted: videoMuted.value };
+      others.value = new Map(w.participants.filter((p) => p.id !== w.self.id).map((p) => [p.id, p]));
+      meeting.value = w.meeting;
+      mediaAvailable.value = w.media.available;
+      if (!resumed) chat.value = w.chat;
+      if (speaking.value && speaking.value !== w.self.id && !others.value.has(speaking.value)) speaking.value = null;
+      status.value = "live";
+    });
+    // What we changed while the socket was down, the server has not heard.
+    if (w.self.audioMuted !== audioMuted.value || w.self.videoMuted !== videoMuted.value) {
+      connection.send({ type: "presence", audioMuted: audioMuted.value, videoMuted: videoMuted.value });
+    }
+    if (previous === null) {
+      if (w.media.available) void media.start();
+      else void media.capture();
+    } else if (!resumed) {
+      // The held seat expired: we are a new participant, and our old media went with the old one.
+      media.restart(w.media.available);
+    } else if (w.media.available) {
+      media.resync(w.self.publishing);
+    }
+  }
+
+  function upsert(p: Participant) {
+    if (p.id === self.value?.id) {
+      // Our own mute state is ours: an echo of an older presence must not flip the buttons back.
+      self.value = { ...p, audioMuted: audioMuted.value, videoMuted: videoMuted.value };
+      return;
+    }
+    const next = new Map(others.value);
+    next.set(p.id, p);
+    others.value = next;
+  }
+
+  function handle(m: ServerMessage) {
+    if (disposed) return;
+    switch (m.type) {
+      case "welcome":
+        return welcome(m);
+      case "participant.joined":
+      case "participant.updated":
+        return upsert(m.participant);
+      case "participant.left": {
+        if (!others.value.has(m.participant.id)) return;
+        const next = new Map(others.value);
+        next.delete(m.participant.id);
+        batch(() => {
+          others.value = next;
+          if (speaking.value === m.participant.id) speaking.value = null;
+        });
+        return;
+      }
+      case "media.offer":
+        return void media.handleOffer(m.sdp, m.streams);
+      case "media.restart":
+        mediaAvailable.value = m.available;
+        return media.restart(m.available);
+      case "speaking":
+        speaking.value = m.participantId;
+        return;
+      case "chat": {
+        const { type: _type, ...message } = m;
+        chat.value = [...chat.value, message];
+        return;
+      }
+      case "error":
+        // Before the welcome, an error is a refused hello (a guest without a name).
+        if (self.value === null) return end("refused", m.message);
+        error.value = m.message;
+        return;
+    }
+  }
+
+  function setPresence(change: { audioMuted?: boolean; videoMuted?: boolean }) {
+    batch(() => {
+      if (change.audioMuted !== undefined) audioMuted.value = change.audioMuted;
+      if (change.videoMuted !== undefined) videoMuted.value = change.videoMuted;
+      if (self.value) self.value = { ...self.value, audioMuted: audioMuted.value, videoMuted: videoMuted.value };
+    });
+    connection.send({ type: "presence", ...change });
+  }
+
+  const remote = media.remote;
+  const tiles = computed<Tile[]>(() => {
+    const me = self.value;
+    if (!me) return [];
+    const streams = remote.value;
+    const out: Tile[] = [];
+    const add = (participant: Participant, kind: MediaKind, isSelf: boolean, stream: MediaStream | null) =>
+      out.push({ key: `${participant.id}:${kind}`, participant, kind, isSelf, stream, speaking: speaking.value === participant.id });
+    add(me, "camera", true, media.local.value);
+    for (const p of others.value.values()) add(p, "camera", false, streams.get(p.id)?.camera ?? null);
+    if (media.screen.value) add(me, "screen", true, media.screen.value);
+    for (const p of others.value.values()) {
+      const stream = streams.get(p.id)?.screen;
+      if (stream) add(p, "screen", false, stream);
+    }
+    return out;
+  });
+
+  return {
+    status: status as ReadonlySignal<ConnectionStatus>,
+    closedReason: closedReason as ReadonlySignal<ClosedReason | null>,
+    /** You, as the others see you (your mute state applies at once). */
+    self: self as ReadonlySignal<Participant | null>,
+    /** Everyone in the meeting, you first. */
+    participants: computed(() => (self.value ? [self.value, ...others.value.values()] : [...others.value.values()])),
+    /** What each other participant sends, by participant id. */
+    remoteStreams: remote as ReadonlySignal<ReadonlyMap<string, RemoteMedia>>,
+    localStream: media.local,
+    screenStream: media.screen,
+    /** The participant who spoke last (the active speaker), if still here. */
+    speaking: speaking as ReadonlySignal<string | null>,
+    /** Whether the meeting's media server works; null until joined. */
+    mediaAvailable: mediaAvailable as ReadonlySignal<boolean | null>,
+    /** The latest problem worth telling the person about. */
+    error: error as ReadonlySignal<string | null>,
+    meeting: meeting as ReadonlySignal<Welcome["meeting"] | null>,
+    chat: chat as ReadonlySignal<readonly ChatMessage[]>,
+    audioMuted: audioMuted as ReadonlySignal<boolean>,
+    videoMuted: videoMuted as ReadonlySignal<boolean>,
+    sharingScreen: computed(() => media.screen.value !== null),
+    /** Camera tiles for everyone (you first), then screen shares. */
+    tiles,
+
+    toggleMic() {
+      const muted = !audioMuted.value;
+      media.setMicEnabled(!muted);
+      setPresence({ audioMuted: muted });
+    },
+    toggleCamera() {
+      const muted = !videoMuted.value;
+      media.setCameraEnabled(!muted);
+      setPresence({ videoMuted: muted });
+    },
+    shareScreen: () => media.startScreen(),
+    stopScreen: () => media.stopScreen(),
+    dismissError() {
+      error.value = null;
+    },
+    /** Leaves the meeting (the seat is freed at once) and releases everything. */
+    leave() {
+      if (status.value !== "closed") connection.send({ type: "leave" });
+      end("left", null);
+    },
+    dispose() {
+      if (disposed) return;
+      end("left", null);
+      disposed = true;
+    },
+  };
+}
+
+export type RoomState = ReturnType<typeof createRoomState>;

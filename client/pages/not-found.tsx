@@ -1,0 +1,12 @@
+import { onLinkClick } from "../lib/router.ts";
+
+export function NotFoundPage() {
+  return (
+    <main class="page narrow">
+      <h1>Page not found</h1>
+      <p>
+        There is nothing at this address. <a href="/" onClick={onLinkClick}>Go to the start page</a>.
+      </p>
+    </main>
+  );
+}
