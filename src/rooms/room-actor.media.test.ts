@@ -105,6 +105,29 @@ describe("RoomActor media (fake SFU)", () => {
     await actor.dispose();
   });
 
+  test("a socket that drops before answering gets the same offer again when it resumes", async () => {
+    const { join, fake, actor } = await room();
+    const ana = await join("Ana");
+    const ben = await join("Ben");
+    ana.send({ type: "media.publish", kind: "camera", sdp: SDP });
+    await settle();
+    fake().feedUp(fake().publishers()[0]!.feedId);
+    await settle();
+    const offer = ben.conn.all("media.offer")[0];
+    ben.sink.closed(1006);
+    await settle();
+    const back = fakeConn("ben-again");
+    const sink = actor.attach("room", back, { userId: null, username: null });
+    sink.frame(JSON.stringify({ type: "hello", resume: ben.conn.all("welcome")[0].resumeToken }));
+    await settle();
+    expect(back.all("welcome")[0].self.id).toBe(ben.self.id);
+    expect(back.all("media.offer")).toEqual([offer]);
+    sink.frame(JSON.stringify({ type: "media.answer", id: 1, sdp: SDP }));
+    await settle();
+    expect(back.all("ack")).toEqual([{ type: "ack", id: 1 }]);
+    await actor.dispose();
+  });
+
   test("a participant who leaves takes their feeds along; the others' subscriptions shrink", async () => {
     const { join, fake, actor } = await room();
     const ana = await join("Ana");

@@ -26,6 +26,8 @@ interface Feed {
 interface Subscriber {
   /** An offer is out, waiting for the browser's answer. */
   negotiating: boolean;
+  /** That offer, to send again if the socket it went out on dropped before the answer came. */
+  offer: { sdp: string; streams: Record<string, unknown> } | null;
   /** Feeds changed while negotiating: renegotiate after the answer. */
   again: boolean;
 }
@@ -138,7 +140,7 @@ export function createRoomMedia(media: MediaServer, host: RoomMediaHost) {
     const r = room;
     const seat = host.seat(participantId);
     if (!r || !seat?.conn) return;
-    const sub = subscribers.get(participantId) ?? { negotiating: false, again: false };
+    const sub = subscribers.get(participantId) ?? { negotiating: false, again: false, offer: null };
     subscribers.set(participantId, sub);
     if (sub.negotiating) {
       sub.again = true;
@@ -160,7 +162,8 @@ export function createRoomMedia(media: MediaServer, host: RoomMediaHost) {
             const feed = feeds.get(s.feedId);
             if (feed) streams[s.mid] = { participantId: feed.participantId, kind: feed.kind, media: s.type };
           }
-          host.send(current.conn, { type: "media.offer", sdp: offer.offerSdp, streams });
+          sub.offer = { sdp: offer.offerSdp, streams };
+          host.send(current.conn, { type: "media.offer", ...sub.offer });
         }, "media offer"),
       (err) =>
         host.post(() => {
@@ -209,12 +212,14 @@ export function createRoomMedia(media: MediaServer, host: RoomMediaHost) {
         () =>
           host.post(() => {
             sub.negotiating = false;
+            sub.offer = null;
             if (id !== undefined) host.send(conn, { type: "ack", id });
             if (sub.again) renegotiate(participant.id);
           }, "media answered"),
         (err) =>
           host.post(() => {
             sub.negotiating = false;
+            sub.offer = null;
             host.send(conn, { type: "error", code: errorCode(err), message: errorMessage(err), ...(id !== undefined ? { id } : {}) });
             // The adapter dropped the subscriber; build a fresh one.
             renegotiate(participant.id);
@@ -226,9 +231,12 @@ export function createRoomMedia(media: MediaServer, host: RoomMediaHost) {
       void room?.unpublish(participant.id, kind).catch((err) => log.warn({ err }, "unpublish failed"));
     },
 
-    /** A participant joined (or came back): it needs the feeds already up. */
+    /** A participant joined, or came back on a new socket: it needs the feeds already up. */
     joined(participantId: string) {
-      subscribers.delete(participantId);
+      const sub = subscribers.get(participantId);
+      const seat = host.seat(participantId);
+      // Back before answering: Janus still waits for that answer, so the same offer goes out again.
+      if (sub?.negotiating && sub.offer && seat?.conn) return host.send(seat.conn, { type: "media.offer", ...sub.offer });
       renegotiate(participantId);
     },
 
