@@ -10,7 +10,7 @@ import { createLogger } from "./logger.ts";
 import { createServices } from "./services.ts";
 import { startMedia } from "./media/index.ts";
 import { createRedisDirectory } from "./rooms/index.ts";
-import { createLocalBlobStore } from "./storage/index.ts";
+import { createLocalBlobStore, createS3BlobStore } from "./storage/index.ts";
 
 let config;
 try {
@@ -36,7 +36,7 @@ if (redis) {
   logger.info("redis connected");
 }
 
-const blobs = createLocalBlobStore(join(config.dataDir, "blobs"));
+const blobs = config.s3 ? createS3BlobStore(config.s3) : createLocalBlobStore(join(config.dataDir, "blobs"));
 
 const { media, stop: stopMedia } = await startMedia(config, logger);
 const nodeId = `${hostname()}-${process.pid}-${crypto.randomUUID().slice(0, 4)}`;

@@ -10,7 +10,11 @@ export interface BlobStore {
   putFile(key: string, path: string, mime: string): Promise<BlobInfo>;
   put(key: string, data: Uint8Array, mime: string): Promise<BlobInfo>;
   head(key: string): Promise<BlobInfo | null>;
-  /** The object's bytes, or a slice of them (`end` inclusive); null when missing. */
+  /**
+   * The object's bytes, or a slice of them (`end` inclusive); null when missing. An `end` past the
+   * last byte is cut to the last byte; a `start` past it (any range of an empty object included), or
+   * a malformed range (not whole numbers, negative, `end < start`), rejects with a RangeError.
+   */
   read(key: string, range?: { start: number; end: number }): Promise<Blob | null>;
   /** Removes the object; removing a missing one is not an error. */
   delete(key: string): Promise<void>;

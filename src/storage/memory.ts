@@ -1,33 +1,38 @@
 import { assertBlobKey, type BlobStore } from "./blob-store.ts";
+import { assertByteRange, clampByteRange } from "./range.ts";
 
 /** In-memory store for unit tests. */
 export function createMemoryBlobStore(): BlobStore & { keys(): string[] } {
-  const blobs = new Map<string, Blob>();
+  // The mime is kept beside the Blob: Blob.type lower-cases it, and drops it if not plain ASCII.
+  const blobs = new Map<string, { blob: Blob; mime: string }>();
+  const set = (key: string, blob: Blob, mime: string) => {
+    blobs.set(key, { blob, mime });
+    return { bytes: blob.size, mime };
+  };
   return {
     kind: "memory",
     keys: () => [...blobs.keys()],
     async putFile(key, path, mime) {
       assertBlobKey(key);
-      const blob = new Blob([await Bun.file(path).arrayBuffer()], { type: mime });
-      blobs.set(key, blob);
-      return { bytes: blob.size, mime };
+      return set(key, new Blob([await Bun.file(path).arrayBuffer()], { type: mime }), mime);
     },
     async put(key, data, mime) {
       assertBlobKey(key);
-      const blob = new Blob([data as Uint8Array<ArrayBuffer>], { type: mime });
-      blobs.set(key, blob);
-      return { bytes: blob.size, mime };
+      return set(key, new Blob([data as Uint8Array<ArrayBuffer>], { type: mime }), mime);
     },
     async head(key) {
       assertBlobKey(key);
-      const blob = blobs.get(key);
-      return blob ? { bytes: blob.size, mime: blob.type || null } : null;
+      const entry = blobs.get(key);
+      return entry ? { bytes: entry.blob.size, mime: entry.mime } : null;
     },
     async read(key, range) {
       assertBlobKey(key);
-      const blob = blobs.get(key);
-      if (!blob) return null;
-      return range ? blob.slice(range.start, range.end + 1, blob.type) : blob;
+      if (range) assertByteRange(range);
+      const entry = blobs.get(key);
+      if (!entry) return null;
+      if (!range) return entry.blob;
+      const { start, end } = clampByteRange(range, entry.blob.size);
+      return entry.blob.slice(start, end + 1, entry.blob.type);
     },
     async delete(key) {
       assertBlobKey(key);
