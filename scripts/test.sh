@@ -36,7 +36,7 @@ if ! node_modules/.bin/tsc --noEmit -p .; then failed_checks=1; fi
 
 log "Running tests"
 set +e
-node_modules/.bin/bun test --reporter=junit --reporter-outfile="$REPORT" "$@"
+node_modules/.bin/bun test --timeout 30000 --reporter=junit --reporter-outfile="$REPORT" "$@"
 status=$?
 set -e
 
