@@ -3,5 +3,7 @@
 source "$(dirname "$0")/lib.sh"
 node_deps
 media_tools || true
+# The minified client bundle; `npm run dev` serves the development one with hot reload.
+export NODE_ENV="${NODE_ENV:-production}"
 log "Starting Dictate on http://localhost:${PORT:-3000}"
 exec node_modules/.bin/bun src/main.ts
