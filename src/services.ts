@@ -45,6 +45,7 @@ export function createServices({ config, database, redis, blobs, loginLimits, lo
   const loginGuard = createLoginGuard(counter, loginLimits);
   const teams = createTeams({ db });
   const meetings = createMeetings({ db, teams, publicUrl: config.publicUrl });
+  const recordings = createRecordings({ db, blobs, teams });
   const metrics = createMetrics();
   const rooms = createRooms({
     db,
@@ -56,6 +57,8 @@ export function createServices({ config, database, redis, blobs, loginLimits, lo
     limits: roomLimits,
     directory,
     media,
+    recordings,
+    recordingsDir: config.recordingsDir,
     iceServers: () => (config.turn ? [turnCredentials(config.turn, crypto.randomUUID())] : []),
     onNotesUpdate: () => metrics.notesUpdates.inc(),
   });
@@ -77,7 +80,7 @@ export function createServices({ config, database, redis, blobs, loginLimits, lo
     teams,
     meetings,
     notes: createNotes({ db, teams }),
-    recordings: createRecordings({ db, blobs, teams }),
+    recordings,
   };
 }
 

@@ -6,7 +6,7 @@ import { meetingReadableBy } from "../meetings/index.ts";
 import type { Teams } from "../teams/index.ts";
 import type { BlobStore } from "../storage/index.ts";
 
-const { recordings, meetings } = schema;
+const { recordings, recordingJobs, meetings } = schema;
 
 export interface RecordingView {
   id: string;
@@ -64,6 +64,28 @@ export function createRecordings({ db, blobs, teams }: { db: Db; blobs: BlobStor
   return {
     find,
     view,
+
+    /** A recording starts in a live room: its row, status `recording`. */
+    async begin(meetingId: string, startedBy: string, title: string) {
+      const [row] = await db.insert(recordings).values({ meetingId, startedBy, title: title.slice(0, 200), status: "recording" }).returning();
+      return row!;
+    },
+
+    /**
+     * The room stopped recording: status `processing`, and a durable job (a row, picked up again
+     * after a restart) that turns the Janus files into one playable file.
+     */
+    async finish(id: string) {
+      return db.transaction(async (tx) => {
+        const [row] = await tx
+          .update(recordings)
+          .set({ status: "processing", stoppedAt: new Date(), progress: 0, updatedAt: new Date() })
+          .where(eq(recordings.id, id))
+          .returning();
+        await tx.insert(recordingJobs).values({ recordingId: id }).onConflictDoNothing();
+        return row!;
+      });
+    },
 
     async list(userId: string, filter: { teamId?: string } = {}): Promise<RecordingView[]> {
       if (filter.teamId !== undefined) await teams.requireMembership(filter.teamId, userId);

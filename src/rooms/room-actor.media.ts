@@ -227,6 +227,17 @@ export function createRoomMedia(media: MediaServer, host: RoomMediaHost) {
       );
     },
 
+    /** Turns Janus recording of the room on (into `dir`) or off; keyframes follow ~500 ms after. */
+    async record(on: boolean, dir: string) {
+      const r = room ?? (await open());
+      if (!r) throw new AppError("UNAVAILABLE", "Media is unavailable in this meeting, so it cannot be recorded");
+      await r.setRecording(on, dir);
+    },
+
+    async requestKeyframes() {
+      await room?.requestKeyframes().catch((err) => log.warn({ err }, "keyframe request failed"));
+    },
+
     unpublish(participant: Participant, kind: MediaKind) {
       void room?.unpublish(participant.id, kind).catch((err) => log.warn({ err }, "unpublish failed"));
     },

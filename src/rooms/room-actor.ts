@@ -7,6 +7,8 @@ import { createMailbox } from "./mailbox.ts";
 import { createBucket, type Bucket } from "./rate-limit.ts";
 import { createRoomNotes } from "./room-actor.notes.ts";
 import { createRoomMedia, type RoomMedia } from "./room-actor.media.ts";
+import { createRoomRecording, type RecordingRecords, type RoomRecording } from "./room-actor.recording.ts";
+import { AppError } from "../errors.ts";
 import type { MediaServer } from "../media/index.ts";
 import { MAX_ROOM_FRAME, parseClientMessage, type ChatMessage, type ClientMessage, type Participant } from "./protocol.ts";
 
@@ -59,6 +61,9 @@ export interface RoomDeps {
   iceServers?(): unknown[];
   /** The SFU; without it the room works without media (and says so in `welcome`). */
   media?: MediaServer;
+  /** Recording rows and where Janus writes the files; without them the room cannot record. */
+  recordings?: RecordingRecords;
+  recordingsDir?: string;
   /** Called once, when the room has finished disposing (it may then be loaded again). */
   onDisposed?(): void;
   metrics?: { notesUpdate(): void };
@@ -92,6 +97,7 @@ export function createRoomActor(meeting: RoomMeeting, deps: RoomDeps) {
   const roomSockets = new Map<Connection, RoomSocket>();
   const chat: ChatMessage[] = [];
   let media: RoomMedia | null = null;
+  let recording: RoomRecording | null = null;
   let state: "new" | "starting" | "live" | "disposing" | "disposed" = "new";
   let emptyTimer: unknown = null;
   let startedRecorded = false;
@@ -150,6 +156,8 @@ export function createRoomActor(meeting: RoomMeeting, deps: RoomDeps) {
     seats.delete(seat.participant.id);
     media?.left(seat.participant.id);
     broadcast({ type: "participant.left", participant: seat.participant });
+    // Nobody left to record: a room that empties stops its recording.
+    if (seats.size === 0) void recording?.stop("room").catch((err) => log.error({ err }, "stopping the recording failed"));
     checkEmpty();
   }
 
@@ -202,7 +210,7 @@ export function createRoomActor(meeting: RoomMeeting, deps: RoomDeps) {
       self: seat.participant,
       participants: [...seats.values()].map((x) => x.participant),
       iceServers: deps.iceServers?.() ?? [],
-      recording: null,
+      recording: recording?.current() ?? null,
       media: { available: media?.available ?? false },
       chat,
       resumeToken: seat.resumeToken,
@@ -246,7 +254,15 @@ export function createRoomActor(meeting: RoomMeeting, deps: RoomDeps) {
       case "recording.start":
       case "recording.stop":
         if (!p.userId) return replyError(s.conn, "UNAUTHENTICATED", "Sign in to record this meeting", msg.id);
-        return replyError(s.conn, "UNAVAILABLE", "Recording is not available on this server yet", msg.id);
+        if (!recording) return replyError(s.conn, "UNAVAILABLE", "Recording is not available on this server", msg.id);
+        try {
+          if (msg.type === "recording.start") await recording.start(p.id, p.userId);
+          else await recording.stop(p.userId);
+          return ack(s.conn, msg.id);
+        } catch (err) {
+          if (!(err instanceof AppError)) throw err;
+          return replyError(s.conn, err.code, err.message, msg.id);
+        }
       case "media.publish":
         if (!media) return replyError(s.conn, "UNAVAILABLE", "Media is unavailable in this meeting", msg.id);
         return media.publish(p, s.conn, msg.kind, msg.sdp, msg.id);
@@ -318,6 +334,17 @@ export function createRoomActor(meeting: RoomMeeting, deps: RoomDeps) {
       });
       await media.start();
     }
+    if (deps.recordings && deps.recordingsDir) {
+      recording = createRoomRecording({
+        meeting,
+        clock: deps.clock,
+        logger: log,
+        recordingsDir: deps.recordingsDir,
+        records: deps.recordings,
+        media: () => media,
+        broadcast: (message) => broadcast(message),
+      });
+    }
     state = "live";
     checkEmpty();
   }
@@ -350,6 +377,7 @@ export function createRoomActor(meeting: RoomMeeting, deps: RoomDeps) {
       seats.clear();
       await mailbox.close();
       try {
+        await recording?.stop("room");
         await media?.dispose();
         await notes.dispose();
         if (wasLive && reason !== "fenced" && startedRecorded) await deps.records.markEnded(meeting.id);
@@ -357,6 +385,7 @@ export function createRoomActor(meeting: RoomMeeting, deps: RoomDeps) {
         log.error({ err }, "saving the room on dispose failed");
       } finally {
         media = null;
+        recording = null;
         state = "disposed";
         deps.onDisposed?.();
       }

@@ -7,6 +7,7 @@ import { systemClock, type Clock } from "./clock.ts";
 import type { Channel, Connection, Principal, SocketSink } from "./connection.ts";
 import { createLocalDirectory, type ActorFactory, type RoomDirectory } from "./local-directory.ts";
 import { createRoomActor, type RoomLimits } from "./room-actor.ts";
+import type { RecordingRecords } from "./room-actor.recording.ts";
 
 export interface RoomsDeps {
   db: Db;
@@ -21,6 +22,8 @@ export interface RoomsDeps {
   iceServers?(): unknown[];
   onNotesUpdate?(): void;
   media?: MediaServer;
+  recordings?: RecordingRecords;
+  recordingsDir?: string;
 }
 
 /** Live meetings: who may join, and the directory that places each room's actor. */
@@ -40,6 +43,8 @@ export function createRooms(deps: RoomsDeps) {
       limits: deps.limits,
       iceServers: deps.iceServers,
       media: deps.media,
+      recordings: deps.recordings,
+      recordingsDir: deps.recordingsDir,
       onDisposed,
       metrics: { notesUpdate: () => deps.onNotesUpdate?.() },
     });

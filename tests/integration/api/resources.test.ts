@@ -111,4 +111,17 @@ describe.each(DB_KINDS)("notes and recordings resources on %s", (kind) => {
     expect((await w.owner.del(`/api/notes/${w.teamNote.id}`)).status).toBe(204);
     expect((await w.owner.del(`/api/meetings/${w.teamMeeting.code}`)).status).toBe(204);
   });
+
+  test("a live room's recording: begun as `recording`, finished as `processing` with a durable job", async () => {
+    const w = await world();
+    const begun = await t.services.recordings.begin(w.teamMeeting.id, w.owner.user.id, "Sprint review — live");
+    expect((await w.member.get(`/api/recordings/${begun.id}`)).body.recording).toMatchObject({ status: "recording", progress: null, stoppedAt: null });
+    await t.services.recordings.finish(begun.id);
+    const after = (await w.member.get(`/api/recordings/${begun.id}`)).body.recording;
+    expect(after).toMatchObject({ status: "processing", progress: 0 });
+    expect(after.stoppedAt).not.toBeNull();
+    const jobs = await t.database.db.select().from(schema.recordingJobs).where(eq(schema.recordingJobs.recordingId, begun.id));
+    expect(jobs).toHaveLength(1);
+    expect(jobs[0]!.attempts).toBe(0);
+  });
 });

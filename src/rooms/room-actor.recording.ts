@@ -1,0 +1,106 @@
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import type { Logger } from "pino";
+import { AppError } from "../errors.ts";
+import type { Clock } from "./clock.ts";
+import type { RoomMedia } from "./room-actor.media.ts";
+
+/** Where a room's recordings are recorded in the database. */
+export interface RecordingRecords {
+  begin(meetingId: string, startedBy: string, title: string): Promise<{ id: string; startedAt: Date }>;
+  finish(id: string): Promise<{ stoppedAt: Date | null }>;
+}
+
+/** A recording as the room protocol shows it. */
+export interface RecordingView {
+  id: string;
+  status: "recording" | "processing";
+  startedAt: string;
+  startedBy: string;
+  stoppedAt: string | null;
+  progress: number | null;
+  durationMs: number | null;
+}
+
+/** Janus needs this long after recording starts before a keyframe request lands in the files. */
+export const KEYFRAME_DELAY_MS = 500;
+
+/**
+ * Recording control of one room: Janus records every stream into a folder per recording, every
+ * publisher is asked for a keyframe ~500 ms later, and stopping hands the files to a durable job.
+ */
+export function createRoomRecording(host: {
+  meeting: { id: string; title: string };
+  clock: Clock;
+  logger: Logger;
+  recordingsDir: string;
+  records: RecordingRecords;
+  media(): RoomMedia | null;
+  broadcast(message: object): void;
+}) {
+  let current: (RecordingView & { dir: string; keyframeTimer: unknown }) | null = null;
+  const view = (r: NonNullable<typeof current>): RecordingView => ({
+    id: r.id,
+    status: r.status,
+    startedAt: r.startedAt,
+    startedBy: r.startedBy,
+    stoppedAt: r.stoppedAt,
+    progress: r.progress,
+    durationMs: r.durationMs,
+  });
+
+  return {
+    current: () => (current ? view(current) : null),
+
+    /** Starts recording for a signed-in participant; throws AppErrors the actor replies with. */
+    async start(participantId: string, userId: string | null) {
+      if (!userId) throw new AppError("UNAUTHENTICATED", "Sign in to record this meeting");
+      if (current) throw new AppError("CONFLICT", "This meeting is already being recorded");
+      const media = host.media();
+      if (!media?.available) throw new AppError("UNAVAILABLE", "Media is unavailable in this meeting, so it cannot be recorded");
+      const when = new Date(host.clock.now()).toISOString().slice(0, 16).replace("T", " ");
+      const row = await host.records.begin(host.meeting.id, userId, `${host.meeting.title} — ${when} UTC`);
+      const dir = join(host.recordingsDir, row.id);
+      await mkdir(dir, { recursive: true });
+      try {
+        await media.record(true, dir);
+      } catch (err) {
+        await host.records.finish(row.id).catch(() => {});
+        throw err;
+      }
+      current = {
+        id: row.id,
+        status: "recording",
+        startedAt: row.startedAt.toISOString(),
+        startedBy: participantId,
+        stoppedAt: null,
+        progress: null,
+        durationMs: null,
+        dir,
+        // Recording switched on mid-stream can start without a keyframe: ask every publisher.
+        keyframeTimer: host.clock.setTimeout(() => void media.requestKeyframes(), KEYFRAME_DELAY_MS),
+      };
+      host.broadcast({ type: "recording.started", recording: view(current) });
+    },
+
+    /** Stops recording (also when the room empties) and queues the processing job. */
+    async stop(participantUserId: string | null | "room") {
+      if (participantUserId === null) throw new AppError("UNAUTHENTICATED", "Sign in to stop the recording");
+      if (!current) {
+        if (participantUserId === "room") return;
+        throw new AppError("CONFLICT", "This meeting is not being recorded");
+      }
+      const r = current;
+      current = null;
+      host.clock.clearTimeout(r.keyframeTimer);
+      await host.media()?.record(false, r.dir).catch((err) => host.logger.warn({ err }, "turning recording off failed"));
+      const row = await host.records.finish(r.id);
+      r.status = "processing";
+      r.stoppedAt = (row.stoppedAt ?? new Date(host.clock.now())).toISOString();
+      r.progress = 0;
+      host.broadcast({ type: "recording.stopped", recording: view(r) });
+    },
+  };
+}
+
+export type RoomRecording = ReturnType<typeof createRoomRecording>;
