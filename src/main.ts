@@ -53,6 +53,7 @@ const directory = redis
   : undefined;
 const services = createServices({ config, database, redis, blobs, logger, directory, media });
 await services.rooms.start();
+services.recordingWorker.start();
 const app = createApp({ services, logger });
 // The app refuses bodies over 64 KB by Content-Length; this caps chunked ones the same way.
 app.listen({ port: config.port, hostname: config.host, reusePort: false, maxRequestBodySize: 1024 * 1024 });
@@ -66,6 +67,7 @@ async function shutdown(signal: string) {
   // Rooms first: they save, and close their sockets (1012, reconnect), which lets the server stop.
   await services.rooms.shutdown();
   await app.stop(true);
+  await services.recordingWorker.stop();
   await stopMedia();
   await redis?.quit();
   await database.close();

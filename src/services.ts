@@ -18,7 +18,7 @@ import { createMetrics } from "./http/metrics.ts";
 import { turnCredentials, type MediaServer } from "./media/index.ts";
 import { createMeetings } from "./meetings/index.ts";
 import { createNotes } from "./notes/index.ts";
-import { createRecordings } from "./recordings/index.ts";
+import { createRecordings, createRecordingWorker } from "./recordings/index.ts";
 import { createRooms, type RoomDirectory, type ActorFactory, type Clock, type RoomLimits } from "./rooms/index.ts";
 import type { BlobStore } from "./storage/index.ts";
 import { createTeams } from "./teams/index.ts";
@@ -46,6 +46,8 @@ export function createServices({ config, database, redis, blobs, loginLimits, lo
   const teams = createTeams({ db });
   const meetings = createMeetings({ db, teams, publicUrl: config.publicUrl });
   const recordings = createRecordings({ db, blobs, teams });
+  // Turns stopped recordings into one playable file; started by main.ts (tests start their own).
+  const recordingWorker = createRecordingWorker({ db, blobs, recordingsDir: config.recordingsDir, logger });
   const metrics = createMetrics();
   const rooms = createRooms({
     db,
@@ -57,7 +59,14 @@ export function createServices({ config, database, redis, blobs, loginLimits, lo
     limits: roomLimits,
     directory,
     media,
-    recordings,
+    recordings: {
+      begin: recordings.begin,
+      async finish(id: string) {
+        const row = await recordings.finish(id);
+        recordingWorker.poke();
+        return row;
+      },
+    },
     recordingsDir: config.recordingsDir,
     iceServers: () => (config.turn ? [turnCredentials(config.turn, crypto.randomUUID())] : []),
     onNotesUpdate: () => metrics.notesUpdates.inc(),
@@ -81,6 +90,7 @@ export function createServices({ config, database, redis, blobs, loginLimits, lo
     meetings,
     notes: createNotes({ db, teams }),
     recordings,
+    recordingWorker,
   };
 }
 
