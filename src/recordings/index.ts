@@ -1,4 +1,4 @@
-export { createRecordings, type Recordings, type RecordingView } from "./recordings.ts";
+export { createRecordings, resolveRange, type ByteRange, type Recordings, type RecordingView } from "./recordings.ts";
 export { createRecordingWorker, blobKeyFor, type RecordingWorker, type RecordingWorkerOptions } from "./worker.ts";
 export {
   processRecordingFolder,

@@ -1,6 +1,6 @@
 import { and, desc, eq } from "drizzle-orm";
 import { schema, type Db, type RecordingStatus } from "../db/index.ts";
-import { notFound } from "../errors.ts";
+import { AppError, notFound } from "../errors.ts";
 import { isUuid } from "../ids.ts";
 import { meetingReadableBy } from "../meetings/index.ts";
 import type { Teams } from "../teams/index.ts";
@@ -47,6 +47,21 @@ const view = ({ recording: r, meeting: m }: Row): RecordingView => ({
   stoppedAt: r.stoppedAt?.toISOString() ?? null,
   createdAt: r.createdAt.toISOString(),
 });
+
+/** A requested byte range: from `start` (to `end` inclusive, or the end), or the last `suffix` bytes. */
+export type ByteRange = { start: number; end: number | null } | { suffix: number };
+
+/** The inclusive byte span of `range` in a file of `size` bytes; 416 when none of it is there. */
+export function resolveRange(range: ByteRange, size: number): { start: number; end: number } {
+  const span =
+    "suffix" in range
+      ? { start: Math.max(0, size - range.suffix), end: size - 1 }
+      : { start: range.start, end: Math.min(range.end ?? size - 1, size - 1) };
+  if (size === 0 || ("suffix" in range && range.suffix === 0) || span.start > span.end) {
+    throw new AppError("INVALID_ARGUMENT", "The range is outside the file", { status: 416, headers: { "content-range": `bytes */${size}` } });
+  }
+  return span;
+}
 
 export function createRecordings({ db, blobs, teams }: { db: Db; blobs: BlobStore; teams: Teams }) {
   async function find(id: string, userId: string): Promise<Row> {
@@ -97,6 +112,24 @@ export function createRecordings({ db, blobs, teams }: { db: Db; blobs: BlobStor
         .orderBy(desc(recordings.startedAt))
         .limit(500);
       return rows.map(view);
+    },
+
+    /**
+     * The recording's file for playback: a short-lived presigned URL where the store has them (S3),
+     * else the bytes (`range` inclusive), with the total size.
+     */
+    async media(id: string, userId: string, range: ByteRange | null) {
+      const { recording } = await find(id, userId);
+      if (recording.status !== "ready" || !recording.blobKey) {
+        throw new AppError("CONFLICT", recording.status === "failed" ? "This recording could not be processed" : "This recording is still being processed");
+      }
+      if (blobs.presignGet) return { redirect: await blobs.presignGet(recording.blobKey, 300) } as const;
+      const head = await blobs.head(recording.blobKey);
+      if (!head) throw notFound("Recording file");
+      const clamped = range ? resolveRange(range, head.bytes) : null;
+      const body = await blobs.read(recording.blobKey, clamped ?? undefined);
+      if (!body) throw notFound("Recording file");
+      return { body, size: head.bytes, range: clamped, mime: recording.mime ?? head.mime ?? "application/octet-stream", title: recording.title } as const;
     },
 
     async get(id: string, userId: string): Promise<RecordingView> {

@@ -124,4 +124,32 @@ describe.each(DB_KINDS)("notes and recordings resources on %s", (kind) => {
     expect(jobs).toHaveLength(1);
     expect(jobs[0]!.attempts).toBe(0);
   });
+
+  test("the media endpoint serves the file with Range requests; only to those who may see it; not before it is ready", async () => {
+    const w = await world();
+    const url = `/api/recordings/${w.recording.id}/media`;
+    const whole = await w.member.get(url);
+    expect(whole.status).toBe(200);
+    expect(whole.headers.get("accept-ranges")).toBe("bytes");
+    expect(whole.headers.get("content-type")).toBe("video/webm");
+    expect([...new TextEncoder().encode(whole.text)]).toEqual([1, 2, 3, 4]);
+    const part = await w.member.get(url, { headers: { range: "bytes=1-2" } });
+    expect(part.status).toBe(206);
+    expect(part.headers.get("content-range")).toBe("bytes 1-2/4");
+    expect([...new TextEncoder().encode(part.text)]).toEqual([2, 3]);
+    const open = await w.member.get(url, { headers: { range: "bytes=2-" } });
+    expect(open.headers.get("content-range")).toBe("bytes 2-3/4");
+    const suffix = await w.member.get(url, { headers: { range: "bytes=-1" } });
+    expect(suffix.headers.get("content-range")).toBe("bytes 3-3/4");
+    const outside = await w.member.get(url, { headers: { range: "bytes=10-" } });
+    expect(outside.status).toBe(416);
+    expect(outside.headers.get("content-range")).toBe("bytes */4");
+    expect(outside.body.error.code).toBe("INVALID_ARGUMENT");
+    expect((await w.member.get(url, { headers: { range: "bytes=0-1,2-3" } })).status).toBe(200);
+    expect((await w.stranger.get(url)).status).toBe(404);
+    expect((await t.client().get(url)).status).toBe(401);
+    const processing = await w.participant.get(`/api/recordings/${w.processing.id}/media`);
+    expect(processing.status).toBe(409);
+    expect(processing.body.error.code).toBe("CONFLICT");
+  });
 });
