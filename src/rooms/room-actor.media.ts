@@ -15,6 +15,8 @@ export interface RoomMediaHost {
   broadcast(message: object): void;
   /** Runs `task` in the room's mailbox (results of Janus calls come back through it). */
   post(task: () => unknown, label: string): void;
+  /** A publisher's WebRTC came up (recording asks it for a keyframe). */
+  onFeedUp?(): void;
 }
 
 interface Feed {
@@ -107,6 +109,7 @@ export function createRoomMedia(media: MediaServer, host: RoomMediaHost) {
         if (!feed) return;
         feed.up = true;
         setPublishing(e.participantId, e.kind, true);
+        host.onFeedUp?.();
         return renegotiateAll(e.participantId);
       }
       case "feed-down": {

@@ -79,6 +79,17 @@ test("signed-in participants start and stop recording; everyone sees it; keyfram
     await settle();
     expect(room.keyframeRequests).toBe(1);
 
+    // A publisher coming up mid-recording gets a keyframe request 500 ms later.
+    ana.send({ type: "media.publish", kind: "camera", sdp: "v=0\r\n" });
+    await settle();
+    room.feedUp(room.publishers()[0]!.feedId);
+    await settle();
+    clock.advance(499);
+    expect(room.keyframeRequests).toBe(1);
+    clock.advance(1);
+    await settle();
+    expect(room.keyframeRequests).toBe(2);
+
     ana.send({ type: "recording.start", id: "again" });
     await settle();
     expect(ana.conn.all("error").at(-1)).toMatchObject({ code: "CONFLICT", id: "again" });

@@ -52,6 +52,14 @@ export function createRoomRecording(host: {
   return {
     current: () => (current ? view(current) : null),
 
+    /** A publisher came up mid-recording: its files need a keyframe near their start too. */
+    publisherUp() {
+      const r = current;
+      if (!r) return;
+      host.clock.clearTimeout(r.keyframeTimer);
+      r.keyframeTimer = host.clock.setTimeout(() => void host.media()?.requestKeyframes(), KEYFRAME_DELAY_MS);
+    },
+
     /** Starts recording for a signed-in participant; throws AppErrors the actor replies with. */
     async start(participantId: string, userId: string | null) {
       if (!userId) throw new AppError("UNAUTHENTICATED", "Sign in to record this meeting");

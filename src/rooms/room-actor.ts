@@ -331,6 +331,7 @@ export function createRoomActor(meeting: RoomMeeting, deps: RoomDeps) {
         send,
         broadcast: (message) => broadcast(message),
         post: (task, label) => mailbox.post(task, label),
+        onFeedUp: () => recording?.publisherUp(),
       });
       await media.start();
     }
