@@ -17,6 +17,8 @@ import { schema, type Database } from "../../../src/db/index.ts";
 import { createRecordings } from "../../../src/recordings/index.ts";
 import { alignTracks, convertTrack, pairByFeed, probeMjr, processRecordingFolder } from "../../../src/recordings/processing.ts";
 import { blobKeyFor, createRecordingWorker, WORK_SUBDIR } from "../../../src/recordings/worker.ts";
+import { createS3BlobStore } from "../../../src/storage/index.ts";
+import { startTestS3 } from "../../helpers/s3.ts";
 import { createLocalBlobStore, type BlobStore } from "../../../src/storage/index.ts";
 import { DB_KINDS, openTestDatabase } from "../../helpers/db.ts";
 import { eventually } from "../../helpers/eventually.ts";
@@ -250,6 +252,50 @@ describe.skipIf(!canRun)("recording processing from real Janus recordings", () =
         expect(await jobOf(id)).toBeUndefined();
         expect(existsSync(sourceDir)).toBe(false);
       }, 60_000);
+
+      test("S3 (s3rver) stopped during the upload: the job retries, and ends ready once it is back", async () => {
+        const s3 = await startTestS3();
+        try {
+          const store = createS3BlobStore(s3.options);
+          const id = await stoppedRecording();
+          // Knock the server over as the upload begins, and bring it back a little later.
+          let knocked = false;
+          const off = s3.onRequest((r) => {
+            if (knocked || !["PUT", "POST"].includes(r.method)) return;
+            knocked = true;
+            void s3.stop().then(() => setTimeout(() => void s3.start(), 1500));
+          });
+          const w = worker({ blobs: store, backoffMs: () => 1000 });
+          w.start();
+          const failed = await eventually(
+            async () => {
+              const job = await jobOf(id);
+              if (!job || job.attempts < 1) throw new Error("not failed yet");
+              return job;
+            },
+            { timeoutMs: 30_000 },
+          );
+          expect(failed.lastError).toContain("unreachable");
+          expect(existsSync(join(recordingsDir, id))).toBe(true);
+          expect((await recordingOf(id)).status).toBe("processing");
+          const ready = await eventually(
+            async () => {
+              const r = await recordingOf(id);
+              if (r.status !== "ready") throw new Error(`still ${r.status}`);
+              return r;
+            },
+            { timeoutMs: 40_000, intervalMs: 50 },
+          );
+          await w.stop();
+          off();
+          expect(knocked).toBe(true);
+          expect(await store.head(blobKeyFor(id))).toEqual({ bytes: ready.bytes!, mime: "video/webm" });
+          expect(existsSync(join(recordingsDir, id))).toBe(false);
+          store.destroy();
+        } finally {
+          await s3.cleanup();
+        }
+      }, 80_000);
 
       test("a worker stopped mid-job leaves it to the next; a crashed worker's lock expires and the job resumes", async () => {
         const id = await stoppedRecording();
