@@ -42,6 +42,8 @@ export interface Config {
   /** How long an emptied room, or a dropped seat, is kept before it is released. */
   roomGraceMs: number;
   sessionTtlMs: number;
+  /** How long a recording job stays claimed by a worker that stops renewing it (a crashed node). */
+  recordingJobLeaseMs: number;
 }
 
 export class ConfigError extends Error {
@@ -158,6 +160,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     trustProxy: bool("TRUST_PROXY", false),
     roomGraceMs: int("ROOM_GRACE_MS", 30_000, 0, 3_600_000),
     sessionTtlMs: int("SESSION_TTL_DAYS", 30, 1, 365) * 86_400_000,
+    recordingJobLeaseMs: int("RECORDING_JOB_LEASE_MS", 60_000, 1_000, 3_600_000),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);

@@ -47,7 +47,7 @@ export function createServices({ config, database, redis, blobs, loginLimits, lo
   const meetings = createMeetings({ db, teams, publicUrl: config.publicUrl });
   const recordings = createRecordings({ db, blobs, teams });
   // Turns stopped recordings into one playable file; started by main.ts (tests start their own).
-  const recordingWorker = createRecordingWorker({ db, blobs, recordingsDir: config.recordingsDir, logger });
+  const recordingWorker = createRecordingWorker({ db, blobs, recordingsDir: config.recordingsDir, logger, lockMs: config.recordingJobLeaseMs });
   const metrics = createMetrics();
   const rooms = createRooms({
     db,

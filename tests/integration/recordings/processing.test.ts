@@ -19,8 +19,9 @@ import { alignTracks, convertTrack, pairByFeed, probeMjr, processRecordingFolder
 import { blobKeyFor, createRecordingWorker, WORK_SUBDIR } from "../../../src/recordings/worker.ts";
 import { createS3BlobStore } from "../../../src/storage/index.ts";
 import { startTestS3 } from "../../helpers/s3.ts";
+import { startServer, type RunningServer } from "../../helpers/server.ts";
 import { createLocalBlobStore, type BlobStore } from "../../../src/storage/index.ts";
-import { DB_KINDS, openTestDatabase } from "../../helpers/db.ts";
+import { DB_KINDS, openTestDatabase, postgresRunDatabaseUrl } from "../../helpers/db.ts";
 import { eventually } from "../../helpers/eventually.ts";
 
 const NS = `dictate-rec-${process.pid}`;
@@ -363,4 +364,41 @@ describe.skipIf(!canRun)("recording processing from real Janus recordings", () =
       }, 20_000);
     });
   }
+
+  test("the server killed with SIGKILL during processing and started again: the job resumes and ends ready", async () => {
+    const database = await openTestDatabase("postgres");
+    const dataDir = join(work, "killed-server");
+    const recordingsDir = join(dataDir, "recordings");
+    const servers: RunningServer[] = [];
+    try {
+      const [meeting] = await database.db.insert(schema.meetings).values({ code: `kill-${process.pid}`, title: "Killed mid-processing" }).returning();
+      const recs = createRecordings({ db: database.db, blobs: createLocalBlobStore(join(dataDir, "blobs")), teams: {} as never });
+      const row = await recs.begin(meeting!.id, null as never, "kill test");
+      cpSync(fixtures, join(recordingsDir, row.id), { recursive: true });
+      await recs.finish(row.id);
+      const env = { DATA_DIR: dataDir, DATABASE_URL: await postgresRunDatabaseUrl(), RECORDINGS_DIR: recordingsDir, RECORDING_JOB_LEASE_MS: "2000" };
+      const recordingOf = async () => (await database.db.select().from(schema.recordings).where(eq(schema.recordings.id, row.id)))[0]!;
+
+      servers.push(await startServer(env));
+      await eventually(async () => {
+        const r = await recordingOf();
+        if (!(r.progress !== null && r.progress > 0 && r.status === "processing")) throw new Error("not processing yet");
+      }, { timeoutMs: 30_000, intervalMs: 10 });
+      await servers[0]!.stop("SIGKILL");
+      expect((await recordingOf()).status).toBe("processing");
+
+      servers.push(await startServer(env));
+      const ready = await eventually(async () => {
+        const r = await recordingOf();
+        if (r.status !== "ready") throw new Error(`still ${r.status}`);
+        return r;
+      }, { timeoutMs: 40_000, intervalMs: 50 });
+      expect(Math.abs(ready.durationMs! - recorded!.recordedMs)).toBeLessThan(1000);
+      expect(existsSync(join(dataDir, "blobs", blobKeyFor(row.id)))).toBe(true);
+      expect(existsSync(join(recordingsDir, row.id))).toBe(false);
+    } finally {
+      for (const server of servers) await server.stop();
+      await database.close();
+    }
+  }, 90_000);
 });
