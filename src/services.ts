@@ -66,6 +66,7 @@ export function createServices({ config, database, redis, blobs, loginLimits, lo
         recordingWorker.poke();
         return row;
       },
+      status: recordings.status,
     },
     recordingsDir: config.recordingsDir,
     iceServers: () => (config.turn ? [turnCredentials(config.turn, crypto.randomUUID())] : []),

@@ -80,6 +80,16 @@ export function createRecordings({ db, blobs, teams }: { db: Db; blobs: BlobStor
     find,
     view,
 
+    /** Where processing stands, for the room that made the recording. */
+    async status(id: string) {
+      const [row] = await db
+        .select({ status: recordings.status, progress: recordings.progress, durationMs: recordings.durationMs })
+        .from(recordings)
+        .where(eq(recordings.id, id))
+        .limit(1);
+      return row ? { ...row, progress: row.status === "processing" ? (row.progress ?? 0) : null } : null;
+    },
+
     /** A recording starts in a live room: its row, status `recording`. */
     async begin(meetingId: string, startedBy: string, title: string) {
       const [row] = await db.insert(recordings).values({ meetingId, startedBy, title: title.slice(0, 200), status: "recording" }).returning();

@@ -28,6 +28,7 @@ test("signed-in participants start and stop recording; everyone sees it; keyfram
     const media = createFakeMediaServer();
     const store = createMemoryNotesStore();
     const calls: string[] = [];
+    let statusReads = 0;
     const actor = createRoomActor(
       { id: "m1", code: "abcd-efgh-jkmn", title: "Review", agenda: "", teamId: null },
       {
@@ -48,6 +49,8 @@ test("signed-in participants start and stop recording; everyone sees it; keyfram
             calls.push(`finish ${id}`);
             return { stoppedAt: new Date(clock.now()) };
           },
+          // The worker's progress as the room reads it: half way, then ready.
+          status: async () => (statusReads++ === 0 ? { status: "processing", progress: 0.5, durationMs: null } : { status: "ready", progress: null, durationMs: 6000 }),
         },
       },
     );
@@ -102,6 +105,15 @@ test("signed-in participants start and stop recording; everyone sees it; keyfram
     await settle();
     expect(late.conn.all("recording.stopped")[0].recording).toMatchObject({ id: "rec-1", status: "processing", progress: 0 });
     expect(room.recording.on).toBe(false);
+    // Processing progress reaches everyone in the room, until the recording is ready.
+    clock.advance(1000);
+    await settle();
+    clock.advance(1000);
+    await settle();
+    expect(late.conn.all("recording.status").map((m) => [m.recording.status, m.recording.progress, m.recording.durationMs])).toEqual([
+      ["processing", 0.5, null],
+      ["ready", null, 6000],
+    ]);
 
     // Recording again, then everyone leaves: the room stops it.
     ana.send({ type: "recording.start" });

@@ -9,12 +9,17 @@ import type { RoomMedia } from "./room-actor.media.ts";
 export interface RecordingRecords {
   begin(meetingId: string, startedBy: string, title: string): Promise<{ id: string; startedAt: Date }>;
   finish(id: string): Promise<{ stoppedAt: Date | null }>;
+  /** Where processing stands (the worker may run on any node). */
+  status(id: string): Promise<{ status: string; progress: number | null; durationMs: number | null } | null>;
 }
+
+/** How often a room looks at the processing of its stopped recordings, to show progress. */
+export const STATUS_POLL_MS = 1000;
 
 /** A recording as the room protocol shows it. */
 export interface RecordingView {
   id: string;
-  status: "recording" | "processing";
+  status: "recording" | "processing" | "ready" | "failed";
   startedAt: string;
   startedBy: string;
   stoppedAt: string | null;
@@ -39,6 +44,32 @@ export function createRoomRecording(host: {
   broadcast(message: object): void;
 }) {
   let current: (RecordingView & { dir: string; keyframeTimer: unknown }) | null = null;
+  /** Stopped recordings still processing: their last view and the poll timer. */
+  const processing = new Map<string, { view: RecordingView; timer: unknown }>();
+  let disposed = false;
+
+  /** Broadcasts `recording.status` while a stopped recording is processed, until ready or failed. */
+  function watch(view: RecordingView) {
+    const poll = async () => {
+      if (disposed) return;
+      const entry = processing.get(view.id);
+      if (!entry) return;
+      try {
+        const s = await host.records.status(view.id);
+        if (disposed || !s) return void processing.delete(view.id);
+        const next: RecordingView = { ...entry.view, status: s.status as RecordingView["status"], progress: s.progress, durationMs: s.durationMs };
+        if (next.status !== entry.view.status || next.progress !== entry.view.progress) {
+          entry.view = next;
+          host.broadcast({ type: "recording.status", recording: next });
+        }
+        if (next.status === "ready" || next.status === "failed") return void processing.delete(view.id);
+      } catch (err) {
+        host.logger.warn({ err }, "reading the recording's progress failed");
+      }
+      entry.timer = host.clock.setTimeout(() => void poll(), STATUS_POLL_MS);
+    };
+    processing.set(view.id, { view, timer: host.clock.setTimeout(() => void poll(), STATUS_POLL_MS) });
+  }
   const view = (r: NonNullable<typeof current>): RecordingView => ({
     id: r.id,
     status: r.status,
@@ -107,6 +138,14 @@ export function createRoomRecording(host: {
       r.stoppedAt = (row.stoppedAt ?? new Date(host.clock.now())).toISOString();
       r.progress = 0;
       host.broadcast({ type: "recording.stopped", recording: view(r) });
+      watch(view(r));
+    },
+
+    /** Stops watching processing; nothing keeps running. */
+    dispose() {
+      disposed = true;
+      for (const entry of processing.values()) host.clock.clearTimeout(entry.timer);
+      processing.clear();
     },
   };
 }

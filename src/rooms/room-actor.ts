@@ -379,6 +379,7 @@ export function createRoomActor(meeting: RoomMeeting, deps: RoomDeps) {
       await mailbox.close();
       try {
         await recording?.stop("room");
+        recording?.dispose();
         await media?.dispose();
         await notes.dispose();
         if (wasLive && reason !== "fenced" && startedRecorded) await deps.records.markEnded(meeting.id);
