@@ -5,11 +5,12 @@
  * stop together. The .mjr files are left in the folder given as the first argument, and one JSON
  * line reports what happened.
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
 import { createJanusMediaServer, startEmbeddedJanus, type MediaEvent } from "../../../src/media/index.ts";
+import { launchChromium } from "../../helpers/cdp.ts";
 import { eventually } from "../../helpers/eventually.ts";
 
 const outDir = process.argv[2];
@@ -42,55 +43,9 @@ window.publish = async (name, freq) => {
 window.accept = async (name, sdp) => pcs[name].setRemoteDescription({ type: "answer", sdp });
 </script>`;
 
-async function connectPage(devtoolsPort: number, url: string) {
-  const target = (await (await fetch(`http://127.0.0.1:${devtoolsPort}/json/new?${encodeURIComponent(url)}`, { method: "PUT" })).json()) as {
-    webSocketDebuggerUrl: string;
-  };
-  const ws = new WebSocket(target.webSocketDebuggerUrl);
-  await new Promise((resolve, reject) => {
-    ws.onopen = resolve;
-    ws.onerror = reject;
-  });
-  let nextId = 1;
-  const waiting = new Map<number, { resolve: (v: any) => void; reject: (e: Error) => void }>();
-  ws.onmessage = (event) => {
-    const msg = JSON.parse(String(event.data));
-    const w = msg.id ? waiting.get(msg.id) : undefined;
-    if (!w) return;
-    waiting.delete(msg.id);
-    if (msg.error) w.reject(new Error(msg.error.message));
-    else w.resolve(msg.result);
-  };
-  const send = (method: string, params: object) =>
-    new Promise<any>((resolve, reject) => {
-      const id = nextId++;
-      waiting.set(id, { resolve, reject });
-      ws.send(JSON.stringify({ id, method, params }));
-    });
-  return {
-    async evaluate<T>(expression: string) {
-      const result = await send("Runtime.evaluate", { expression, awaitPromise: true, returnByValue: true });
-      if (result.exceptionDetails) throw new Error(`page: ${result.exceptionDetails.exception?.description ?? result.exceptionDetails.text}`);
-      return result.result.value as T;
-    },
-    close: () => ws.close(),
-  };
-}
-
-async function closeBrowser(port: number) {
-  const { webSocketDebuggerUrl } = (await (await fetch(`http://127.0.0.1:${port}/json/version`)).json()) as { webSocketDebuggerUrl: string };
-  const ws = new WebSocket(webSocketDebuggerUrl);
-  await new Promise((resolve, reject) => {
-    ws.onopen = resolve;
-    ws.onerror = reject;
-  });
-  ws.send(JSON.stringify({ id: 1, method: "Browser.close" }));
-}
-
 const work = mkdtempSync(join(tmpdir(), "dictate-record-mjr-"));
 const results: Record<string, unknown> = {};
-let chromium: Bun.Subprocess | null = null;
-let devtoolsPort = 0;
+let browser: Awaited<ReturnType<typeof launchChromium>> | null = null;
 let server: ReturnType<typeof Bun.serve> | null = null;
 const started = await startEmbeddedJanus({ bin: "janus", workDir: join(work, "janus"), logger });
 if (!started.ok) throw new Error(started.message);
@@ -101,18 +56,8 @@ try {
   if (!(await media.ready())) throw new Error("adapter did not connect");
   server = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response(PAGE, { headers: { "content-type": "text/html" } }) });
   const profile = join(work, "chromium");
-  chromium = Bun.spawn(
-    [
-      "chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-      "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-crash-reporter",
-      "--disable-breakpad", "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
-      "--autoplay-policy=no-user-gesture-required", "--disable-features=WebRtcHideLocalIpsWithMdns",
-      "--remote-debugging-port=0", "--remote-allow-origins=*", `--user-data-dir=${profile}`, "about:blank",
-    ],
-    { stdout: "ignore", stderr: "ignore" },
-  );
-  devtoolsPort = await eventually(() => Number(readFileSync(join(profile, "DevToolsActivePort"), "utf8").split("\n")[0]), { timeoutMs: 15_000 });
-  const page = await connectPage(devtoolsPort, `http://127.0.0.1:${server.port}/`);
+  browser = await launchChromium(profile);
+  const page = await browser.page(`http://127.0.0.1:${server.port}/`);
   await eventually(
     async () => {
       if (!(await page.evaluate<boolean>("typeof window.publish === 'function'"))) throw new Error("page not loaded yet");
@@ -158,12 +103,7 @@ try {
   results.ok = false;
   results.error = err instanceof Error ? `${err.message}\n${err.stack}` : String(err);
 } finally {
-  if (chromium) {
-    if (devtoolsPort) await closeBrowser(devtoolsPort).catch(() => chromium?.kill("SIGTERM"));
-    else chromium.kill("SIGTERM");
-    await Promise.race([chromium.exited, Bun.sleep(3000)]);
-    if (chromium.exitCode === null && chromium.signalCode === null) chromium.kill("SIGKILL");
-  }
+  await browser?.stop();
   server?.stop(true);
   await media.close();
   await janus.stop();
