@@ -10,7 +10,7 @@
  * Needs root (ip netns), janus, janus-pp-rec, ffmpeg and chromium. Aim: at most 0.25 for 2
  * participants on a 2-core machine.
  */
-import { spawnSync } from "node:child_process";
+import { createTestNamespace, deleteTestNamespace } from "../tests/helpers/netns.ts";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -26,10 +26,6 @@ const SECONDS = Number(flag("--seconds", "60"));
 const AIM = 0.25;
 const NS = `dictate-bench-rec-${process.pid}`;
 
-function ip(...a: string[]) {
-  const r = spawnSync("ip", a, { encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`ip ${a.join(" ")}: ${r.stderr}`);
-}
 
 async function timed(cmd: string[]): Promise<number> {
   const t0 = performance.now();
@@ -42,13 +38,8 @@ async function timed(cmd: string[]): Promise<number> {
 /** Records `n` participants for `seconds` inside a fresh namespace; returns the folder and the span. */
 async function record(n: number, seconds: number) {
   const dir = mkdtempSync(join(tmpdir(), "dictate-bench-recording-"));
-  ip("netns", "add", NS);
+  createTestNamespace(NS, `10.216.${process.pid % 200}.1/24`);
   try {
-    ip("netns", "exec", NS, "ip", "link", "set", "lo", "up");
-    ip("netns", "exec", NS, "ip", "link", "add", "vp0", "type", "veth", "peer", "name", "vp1");
-    ip("netns", "exec", NS, "ip", "addr", "add", `10.216.${process.pid % 200}.1/24`, "dev", "vp0");
-    ip("netns", "exec", NS, "ip", "link", "set", "vp0", "up");
-    ip("netns", "exec", NS, "ip", "link", "set", "vp1", "up");
     const proc = Bun.spawn(["ip", "netns", "exec", NS, process.execPath, join(import.meta.dir, "recording/record.scenario.ts"), dir, String(n), String(seconds)], {
       cwd: join(import.meta.dir, ".."),
       stdout: "pipe",
@@ -66,7 +57,7 @@ async function record(n: number, seconds: number) {
     rmSync(dir, { recursive: true, force: true });
     throw err;
   } finally {
-    spawnSync("ip", ["netns", "del", NS]);
+    deleteTestNamespace(NS);
   }
 }
 
@@ -87,7 +78,7 @@ async function floor(dir: string, work: string) {
 
 const rows: { n: number; recordedMs: number; processingMs: number; floorMs: number; outputMs: number; bytes: number }[] = [];
 process.on("SIGINT", () => {
-  spawnSync("ip", ["netns", "del", NS]);
+  deleteTestNamespace(NS);
   process.exit(130);
 });
 console.log(`# Recording processing bench — ${cpus().length} cores, ${SECONDS} s per recording, participants ${PARTICIPANTS.join(", ")}`);

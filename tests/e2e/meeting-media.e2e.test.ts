@@ -9,6 +9,7 @@
  * PLATFORM.md); this file judges the JSON report it prints. Skipped without root, `ip`, Janus or
  * Chromium. (Named *.e2e.test.ts: `bun test` does not pick up a bare *.e2e.ts.)
  */
+import { createTestNamespace, deleteTestNamespace } from "../helpers/netns.ts";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
@@ -21,11 +22,6 @@ const SCENARIO_TIMEOUT_MS = 150_000;
 const canRun =
   process.getuid?.() === 0 && Bun.which("ip") !== null && Bun.which("janus") !== null && Bun.which("chromium") !== null;
 
-function ip(...args: string[]) {
-  const r = spawnSync("ip", args, { encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`ip ${args.join(" ")}: ${r.stderr}`);
-  return r.stdout;
-}
 
 /** Kills, by pid, every process left inside the namespace (Chromium, the server, Janus). */
 function killNamespace() {
@@ -90,13 +86,8 @@ describe.skipIf(!canRun)("meeting page with real media (Chromium + Janus in a ne
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), "dictate-e2e-media-"));
     mkdirSync(join(work, "tmp"));
-    ip("netns", "add", NS);
+    createTestNamespace(NS, ADDRESS);
     try {
-      ip("netns", "exec", NS, "ip", "link", "set", "lo", "up");
-      ip("netns", "exec", NS, "ip", "link", "add", "vp0", "type", "veth", "peer", "name", "vp1");
-      ip("netns", "exec", NS, "ip", "addr", "add", ADDRESS, "dev", "vp0");
-      ip("netns", "exec", NS, "ip", "link", "set", "vp0", "up");
-      ip("netns", "exec", NS, "ip", "link", "set", "vp1", "up");
       // Its own process group, so a scenario that hangs is stopped with what it started.
       const proc = spawn("ip", ["netns", "exec", NS, process.execPath, join(import.meta.dir, "meeting-media.scenario.ts")], {
         cwd: join(import.meta.dir, "../.."),
@@ -129,7 +120,7 @@ describe.skipIf(!canRun)("meeting page with real media (Chromium + Janus in a ne
   afterAll(() => {
     stopChild();
     killNamespace();
-    spawnSync("ip", ["netns", "del", NS]);
+    deleteTestNamespace(NS);
     if (work) rmSync(work, { recursive: true, force: true });
   });
 

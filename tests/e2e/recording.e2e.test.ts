@@ -8,6 +8,7 @@
  * pair with a private address and no default route, so no packet can leave it); this file judges
  * the JSON report it prints. Skipped without root, `ip`, Janus, Chromium or ffmpeg.
  */
+import { createTestNamespace, deleteTestNamespace } from "../helpers/netns.ts";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
@@ -23,11 +24,6 @@ const canRun =
   Bun.which("ffmpeg") !== null &&
   Bun.which("ffprobe") !== null;
 
-function ip(...args: string[]) {
-  const r = spawnSync("ip", args, { encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`ip ${args.join(" ")}: ${r.stderr}`);
-  return r.stdout;
-}
 
 /** Creates a namespace, runs the scenario in it and returns its report; `dispose` removes everything. */
 function scenarioRun(variant: "disk" | "s3", subnet: number) {
@@ -59,13 +55,8 @@ function scenarioRun(variant: "disk" | "s3", subnet: number) {
     async run(): Promise<Record<string, any>> {
       work = mkdtempSync(join(tmpdir(), `dictate-e2e-rec-${variant}-`));
       mkdirSync(join(work, "tmp"));
-      ip("netns", "add", ns);
+      createTestNamespace(ns, `10.215.${subnet}.1/24`);
       try {
-        ip("netns", "exec", ns, "ip", "link", "set", "lo", "up");
-        ip("netns", "exec", ns, "ip", "link", "add", "vp0", "type", "veth", "peer", "name", "vp1");
-        ip("netns", "exec", ns, "ip", "addr", "add", `10.215.${subnet}.1/24`, "dev", "vp0");
-        ip("netns", "exec", ns, "ip", "link", "set", "vp0", "up");
-        ip("netns", "exec", ns, "ip", "link", "set", "vp1", "up");
         const proc = spawn("ip", ["netns", "exec", ns, process.execPath, join(import.meta.dir, "recording.scenario.ts")], {
           cwd: join(import.meta.dir, "../.."),
           detached: true,
@@ -95,7 +86,7 @@ function scenarioRun(variant: "disk" | "s3", subnet: number) {
     dispose() {
       stopChild();
       killNamespace();
-      spawnSync("ip", ["netns", "del", ns]);
+      deleteTestNamespace(ns);
       if (work) rmSync(work, { recursive: true, force: true });
     },
   };

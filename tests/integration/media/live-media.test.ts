@@ -5,8 +5,9 @@
  * live-media.scenario.ts under `ip netns exec`; this file judges what it reports.
  * Skipped without root, `ip`, Janus or Chromium.
  */
+import { createTestNamespace, deleteTestNamespace } from "../../helpers/netns.ts";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
 
 const NS = `dictate-media-${process.pid}`;
@@ -14,10 +15,6 @@ const ADDRESS = `10.213.${7 + (process.pid % 200)}.1/24`;
 const canRun =
   process.getuid?.() === 0 && Bun.which("ip") !== null && Bun.which("janus") !== null && Bun.which("chromium") !== null;
 
-function ip(...args: string[]) {
-  const r = spawnSync("ip", args, { encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`ip ${args.join(" ")}: ${r.stderr}`);
-}
 
 describe.skipIf(!canRun)("live media through Janus (Chromium in a network namespace)", () => {
   let child: ChildProcess | null = null;
@@ -25,13 +22,8 @@ describe.skipIf(!canRun)("live media through Janus (Chromium in a network namesp
   let stderr = "";
 
   beforeAll(async () => {
-    ip("netns", "add", NS);
+    createTestNamespace(NS, ADDRESS);
     try {
-      ip("netns", "exec", NS, "ip", "link", "set", "lo", "up");
-      ip("netns", "exec", NS, "ip", "link", "add", "vp0", "type", "veth", "peer", "name", "vp1");
-      ip("netns", "exec", NS, "ip", "addr", "add", ADDRESS, "dev", "vp0");
-      ip("netns", "exec", NS, "ip", "link", "set", "vp0", "up");
-      ip("netns", "exec", NS, "ip", "link", "set", "vp1", "up");
       // Its own process group, so a scenario that hangs is stopped with everything it started.
       const proc = spawn("ip", ["netns", "exec", NS, process.execPath, join(import.meta.dir, "live-media.scenario.ts")], {
         cwd: join(import.meta.dir, "../../.."),
@@ -58,7 +50,7 @@ describe.skipIf(!canRun)("live media through Janus (Chromium in a network namesp
 
   afterAll(() => {
     if (child?.pid && child.exitCode === null && child.signalCode === null) process.kill(-child.pid, "SIGKILL");
-    spawnSync("ip", ["netns", "del", NS]);
+    deleteTestNamespace(NS);
   });
 
   test("the scenario ran to the end", () => {

@@ -6,6 +6,7 @@
  * durable worker (PGlite and Postgres, local BlobStore) then run on copies of those .mjr files.
  * Skipped without root, `ip`, Janus, Chromium, janus-pp-rec or ffmpeg.
  */
+import { createTestNamespace, deleteTestNamespace } from "../../helpers/netns.ts";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
@@ -35,10 +36,6 @@ const work = mkdtempSync(join(tmpdir(), "dictate-recording-test-"));
 const fixtures = join(work, "mjr");
 let recorded: { recordedMs: number; feeds: { alice: number; bob: number }; files: string[] } | null = null;
 
-function ip(...args: string[]) {
-  const r = spawnSync("ip", args, { encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`ip ${args.join(" ")}: ${r.stderr}`);
-}
 
 function ffprobe(path: string) {
   const r = spawnSync("ffprobe", ["-v", "error", "-show_entries", "stream=codec_type,codec_name,width,height:format=duration", "-of", "json", path], {
@@ -50,13 +47,8 @@ function ffprobe(path: string) {
 describe.skipIf(!canRun)("recording processing from real Janus recordings", () => {
   beforeAll(async () => {
     let child: ChildProcess | null = null;
-    ip("netns", "add", NS);
+    createTestNamespace(NS, ADDRESS);
     try {
-      ip("netns", "exec", NS, "ip", "link", "set", "lo", "up");
-      ip("netns", "exec", NS, "ip", "link", "add", "vp0", "type", "veth", "peer", "name", "vp1");
-      ip("netns", "exec", NS, "ip", "addr", "add", ADDRESS, "dev", "vp0");
-      ip("netns", "exec", NS, "ip", "link", "set", "vp0", "up");
-      ip("netns", "exec", NS, "ip", "link", "set", "vp1", "up");
       const proc = spawn("ip", ["netns", "exec", NS, process.execPath, join(import.meta.dir, "record-mjr.scenario.ts"), fixtures], {
         cwd: join(import.meta.dir, "../../.."),
         detached: true,
@@ -80,7 +72,7 @@ describe.skipIf(!canRun)("recording processing from real Janus recordings", () =
       recorded = results;
     } finally {
       if (child?.pid && child.exitCode === null && child.signalCode === null) process.kill(-child.pid, "SIGKILL");
-      spawnSync("ip", ["netns", "del", NS]);
+      deleteTestNamespace(NS);
     }
   }, 90_000);
 
