@@ -47,7 +47,15 @@ async function room(options: { available?: boolean } = {}) {
     const self = conn.all("welcome")[0].self;
     return { conn, sink, self, send: (m: object) => sink.frame(JSON.stringify(m)) };
   };
-  return { media, actor, join, fake: () => media.room("abcd-efgh-jkmn")! };
+  const fake = () => media.room("abcd-efgh-jkmn")!;
+  /** Publishes the participant's camera and brings its WebRTC up, as a browser would. */
+  const publishCamera = async (p: { send(m: object): void }) => {
+    p.send({ type: "media.publish", kind: "camera", sdp: SDP });
+    await settle();
+    fake().feedUp(fake().publishers().at(-1)!.feedId);
+    await settle();
+  };
+  return { media, actor, join, fake, publishCamera };
 }
 
 describe("RoomActor media (fake SFU)", () => {
@@ -84,7 +92,7 @@ describe("RoomActor media (fake SFU)", () => {
   });
 
   test("one negotiation at a time: a feed that comes up meanwhile is offered after the answer", async () => {
-    const { join, fake, actor } = await room();
+    const { join, fake, actor, publishCamera } = await room();
     const ana = await join("Ana");
     const ben = await join("Ben");
     const cy = await join("Cy");
@@ -106,13 +114,10 @@ describe("RoomActor media (fake SFU)", () => {
   });
 
   test("a socket that drops before answering gets the same offer again when it resumes", async () => {
-    const { join, fake, actor } = await room();
+    const { join, fake, actor, publishCamera } = await room();
     const ana = await join("Ana");
     const ben = await join("Ben");
-    ana.send({ type: "media.publish", kind: "camera", sdp: SDP });
-    await settle();
-    fake().feedUp(fake().publishers()[0]!.feedId);
-    await settle();
+    await publishCamera(ana);
     const offer = ben.conn.all("media.offer")[0];
     ben.sink.closed(1006);
     await settle();
@@ -129,13 +134,10 @@ describe("RoomActor media (fake SFU)", () => {
   });
 
   test("a participant who leaves takes their feeds along; the others' subscriptions shrink", async () => {
-    const { join, fake, actor } = await room();
+    const { join, fake, actor, publishCamera } = await room();
     const ana = await join("Ana");
     const ben = await join("Ben");
-    ana.send({ type: "media.publish", kind: "camera", sdp: SDP });
-    await settle();
-    fake().feedUp(fake().publishers()[0]!.feedId);
-    await settle();
+    await publishCamera(ana);
     ben.send({ type: "media.answer", sdp: SDP });
     await settle();
     ana.send({ type: "leave" });
@@ -147,7 +149,7 @@ describe("RoomActor media (fake SFU)", () => {
   });
 
   test("talking becomes speaking; unpublish updates the participant", async () => {
-    const { join, fake, actor } = await room();
+    const { join, fake, actor, publishCamera } = await room();
     const ana = await join("Ana");
     const ben = await join("Ben");
     ana.send({ type: "media.publish", kind: "camera", sdp: SDP });
@@ -184,13 +186,10 @@ describe("RoomActor media (fake SFU)", () => {
   });
 
   test("when the media server drops and returns, the room reopens and everyone is told to publish again", async () => {
-    const { join, media, fake, actor } = await room();
+    const { join, media, fake, actor, publishCamera } = await room();
     const ana = await join("Ana");
     const ben = await join("Ben");
-    ana.send({ type: "media.publish", kind: "camera", sdp: SDP });
-    await settle();
-    fake().feedUp(fake().publishers()[0]!.feedId);
-    await settle();
+    await publishCamera(ana);
     const first = fake();
     media.setAvailable(false);
     await settle();
@@ -201,10 +200,7 @@ describe("RoomActor media (fake SFU)", () => {
     expect(media.opened).toHaveLength(2);
     expect(fake()).not.toBe(first);
     // Publishing again works on the new room, and Ben is offered the new feed.
-    ana.send({ type: "media.publish", kind: "camera", sdp: SDP });
-    await settle();
-    fake().feedUp(fake().publishers()[0]!.feedId);
-    await settle();
+    await publishCamera(ana);
     expect(Object.keys(ben.conn.all("media.offer").at(-1).streams)).toHaveLength(2);
     await actor.dispose();
   });
