@@ -1,69 +1,134 @@
-/** The start page: start an instant meeting, or join one by its code. */
+/** The start page: what Dictate is, start an instant meeting, or join one by its code or link. */
 import { useSignal } from "@preact/signals";
-import { createMeeting } from "../lib/api.ts";
+import { Layout } from "../components/layout.tsx";
+import { ApiError, createMeeting, getMeeting } from "../lib/api.ts";
 import { parseMeetingCode } from "../lib/meeting-code.ts";
-import { navigate } from "../lib/router.ts";
+import { navigate, onLinkClick } from "../lib/router.ts";
+import { currentUser } from "../lib/session.ts";
 
 export function HomePage() {
   const starting = useSignal(false);
+  const startError = useSignal<string | null>(null);
   const code = useSignal("");
-  const error = useSignal<string | null>(null);
+  const joinError = useSignal<string | null>(null);
+  const checking = useSignal(false);
+  const user = currentUser.value;
 
   async function start() {
     starting.value = true;
-    error.value = null;
+    startError.value = null;
     try {
       const meeting = await createMeeting();
       navigate(`/m/${meeting.code}`);
     } catch (err) {
-      error.value = (err as Error).message;
+      startError.value = (err as Error).message;
       starting.value = false;
     }
   }
 
-  function join(event: Event) {
+  async function join(event: Event) {
     event.preventDefault();
     const parsed = parseMeetingCode(code.value);
     if (!parsed) {
-      error.value = "Enter a meeting code like k7fq-xm3t-rpzw, or paste the meeting link";
+      joinError.value = "That is not a meeting code. A code looks like k7fq-xm3t-rpzw; you can also paste the meeting's link.";
       return;
     }
-    navigate(`/m/${parsed}`);
+    joinError.value = null;
+    checking.value = true;
+    try {
+      await getMeeting(parsed);
+      navigate(`/m/${parsed}`);
+    } catch (err) {
+      const status = err instanceof ApiError ? err.status : 0;
+      // A team meeting answers 401/403 to outsiders: the meeting page explains who may join.
+      if (status === 401 || status === 403) navigate(`/m/${parsed}`);
+      else joinError.value = status === 404 ? `There is no meeting with the code ${parsed}. Check it with whoever sent it.` : (err as Error).message;
+    } finally {
+      checking.value = false;
+    }
   }
 
   return (
-    <main class="page narrow">
-      <h1>Dictate</h1>
-      <p class="lead">Video meetings for small teams, with live notes and recordings.</p>
-      <section class="panel">
-        <h2>New meeting</h2>
-        <p>Anyone with the link can join.</p>
-        <button type="button" class="primary" onClick={start} disabled={starting.value}>
-          {starting.value ? "Starting…" : "Start a meeting"}
-        </button>
-      </section>
-      <section class="panel">
-        <h2>Join a meeting</h2>
-        <form onSubmit={join} class="row">
-          <label for="join-code" class="visually-hidden">
-            Meeting code or link
-          </label>
-          <input
-            id="join-code"
-            name="code"
-            placeholder="Meeting code or link"
-            autocomplete="off"
-            value={code.value}
-            onInput={(e) => (code.value = e.currentTarget.value)}
-          />
-          <button type="submit">Join</button>
-        </form>
-      </section>
-      {error.value && (
-        <p role="alert" class="error">
-          {error.value}
-        </p>
-      )}
-    </main>
+    <Layout title="">
+      <div class="home">
+        <section class="hero">
+          <h1>Meetings for small teams, with the notes and the recording in one place</h1>
+          <p class="lead">
+            See and hear each other in the browser, write the notes together while you talk, and record the meeting. Afterwards the notes and
+            one playable recording wait under Resources, next to your team's calendar.
+          </p>
+        </section>
+        <div class="home-actions">
+          <section class="panel" aria-labelledby="start-heading">
+            <h2 id="start-heading">Start a meeting</h2>
+            <p class="muted">A new meeting with a link to share. Anyone with the link can join, no account needed.</p>
+            <button type="button" class="primary" onClick={start} disabled={starting.value}>
+              {starting.value ? "Starting…" : "Start a meeting"}
+            </button>
+            {startError.value && (
+              <p role="alert" class="error">
+                {startError.value}
+              </p>
+            )}
+          </section>
+          <section class="panel" aria-labelledby="join-heading">
+            <h2 id="join-heading">Join a meeting</h2>
+            <form onSubmit={join} noValidate>
+              <label for="join-code">Meeting code or link</label>
+              <div class="row">
+                <input
+                  id="join-code"
+                  name="code"
+                  placeholder="k7fq-xm3t-rpzw"
+                  autocomplete="off"
+                  spellcheck={false}
+                  value={code.value}
+                  aria-invalid={joinError.value ? "true" : undefined}
+                  aria-describedby={joinError.value ? "join-error" : undefined}
+                  onInput={(e) => {
+                    code.value = e.currentTarget.value;
+                    joinError.value = null;
+                  }}
+                />
+                <button type="submit" disabled={checking.value}>
+                  Join
+                </button>
+              </div>
+              {joinError.value && (
+                <p id="join-error" role="alert" class="field-error">
+                  {joinError.value}
+                </p>
+              )}
+            </form>
+          </section>
+        </div>
+        {user === null && (
+          <p class="home-account">
+            Teams schedule meetings on a shared calendar and keep their notes and recordings.{" "}
+            <a href="/signup" onClick={onLinkClick}>
+              Sign up
+            </a>{" "}
+            or{" "}
+            <a href="/login" onClick={onLinkClick}>
+              log in
+            </a>
+            .
+          </p>
+        )}
+        {user && (
+          <p class="home-account">
+            Signed in as <strong>{user.username}</strong>. Plan meetings in your{" "}
+            <a href="/calendar" onClick={onLinkClick}>
+              calendar
+            </a>{" "}
+            or find past ones in{" "}
+            <a href="/resources" onClick={onLinkClick}>
+              resources
+            </a>
+            .
+          </p>
+        )}
+      </div>
+    </Layout>
   );
 }

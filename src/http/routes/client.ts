@@ -10,9 +10,16 @@
  */
 import type { Elysia } from "elysia";
 import index from "../../../client/index.html";
+import markdown from "../../../client/lazy/markdown.html";
 
 /** Every path the client app renders; keep in step with client/main.tsx. */
 export const CLIENT_PAGES = ["/", "/m/:code", "/login", "/signup", "/calendar", "/teams", "/teams/:id", "/resources", "/profile"] as const;
+
+/**
+ * Parts of the client loaded on demand (client/lib/lazy.ts), each bundled on its own so that the
+ * pages' bundle stays small.
+ */
+export const LAZY_PARTS = { "/_lazy/markdown": markdown } as const;
 
 /** Adds the client app's pages to the server's native routes (used with `app.use(clientRoutes())`). */
 export function clientRoutes() {
@@ -20,6 +27,7 @@ export function clientRoutes() {
     const serve = (app.config.serve ?? {}) as { routes?: Record<string, unknown> };
     const routes: Record<string, unknown> = { ...serve.routes };
     for (const path of CLIENT_PAGES) routes[path] = index;
+    Object.assign(routes, LAZY_PARTS);
     app.config.serve = { ...serve, routes } as typeof app.config.serve;
     return app;
   };

@@ -1,0 +1,59 @@
+/**
+ * Real Chromium through Playwright for page tests against a real server on loopback (no media to
+ * Janus here: those flows run inside a test namespace, see tests/e2e/*.scenario.ts).
+ * Screenshots go to `.test-artifacts/screenshots/<name>.png` so a person can look at every page.
+ */
+import { mkdirSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+
+export const SCREENSHOT_DIR = resolve(import.meta.dir, "../../.test-artifacts/screenshots");
+
+/** Chromium is there (Debian's package; scripts/test.sh installs it). */
+export const canRunBrowser = Bun.which("chromium") !== null;
+
+const FLAGS = [
+  "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+  "--disable-component-update", "--disable-sync", "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+  "--autoplay-policy=no-user-gesture-required",
+];
+
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({ executablePath: "/usr/bin/chromium", headless: true, args: FLAGS });
+}
+
+/** A fresh context (its own cookies and storage), optionally at phone size or in dark mode. */
+export async function newContext(
+  browser: Browser,
+  { baseURL, phone = false, colorScheme = "light" }: { baseURL: string; phone?: boolean; colorScheme?: "light" | "dark" },
+): Promise<BrowserContext> {
+  const context = await browser.newContext({
+    baseURL,
+    colorScheme,
+    viewport: phone ? { width: 390, height: 780 } : { width: 1280, height: 800 },
+    deviceScaleFactor: 1,
+    permissions: ["camera", "microphone", "clipboard-read", "clipboard-write"],
+  });
+  context.setDefaultTimeout(15_000);
+  return context;
+}
+
+/** Saves a full-page screenshot as `.test-artifacts/screenshots/<name>.png`. */
+export async function screenshot(page: Page, name: string) {
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
+}
+
+/**
+ * Collects uncaught page errors and console errors, so a test can assert there were none. Chromium's
+ * "Failed to load resource" lines are left out: a guest's /api/me is a 401 by design, and the
+ * answers a page gets are asserted by what it shows.
+ */
+export function watchErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on("pageerror", (err) => errors.push(`pageerror: ${err.message}`));
+  page.on("console", (msg) => {
+    if (msg.type() === "error" && !msg.text().startsWith("Failed to load resource")) errors.push(`console: ${msg.text()}`);
+  });
+  return errors;
+}
