@@ -45,6 +45,8 @@ export interface MediaDeps {
   gatherTimeoutMs?: number;
   /** Republish backoff after a failure: starts at `minMs`, doubles up to `maxMs`. */
   retry?: { minMs: number; maxMs: number };
+  /** Camera and microphone captured before joining (the pre-join preview): used instead of asking again. */
+  stream?: MediaStream | null;
 }
 
 const CAMERA_CONSTRAINTS: MediaStreamConstraints = {
@@ -250,6 +252,13 @@ export function createMedia(deps: MediaDeps) {
 
   async function capture(): Promise<void> {
     if (local.value) return;
+    const given = deps.stream;
+    if (given && given.getTracks().some((t) => t.readyState === "live")) {
+      for (const t of given.getAudioTracks()) t.enabled = micEnabled;
+      for (const t of given.getVideoTracks()) t.enabled = cameraEnabled;
+      local.value = given;
+      return;
+    }
     const attemptsList: MediaStreamConstraints[] = [
       CAMERA_CONSTRAINTS,
       { audio: CAMERA_CONSTRAINTS.audio, video: false },

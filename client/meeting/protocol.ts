@@ -29,12 +29,23 @@ export interface StreamInfo {
   media: "audio" | "video";
 }
 
+/** A recording of the meeting: live, then processed into one file. */
+export interface RecordingInfo {
+  id: string;
+  status: "recording" | "processing" | "ready" | "failed";
+  startedAt: string;
+  startedBy: string;
+  stoppedAt: string | null;
+  progress: number | null;
+  durationMs: number | null;
+}
+
 export interface Welcome {
   type: "welcome";
   self: Participant;
   participants: Participant[];
   iceServers: RTCIceServer[];
-  recording: unknown;
+  recording: RecordingInfo | null;
   media: { available: boolean };
   chat: ChatMessage[];
   resumeToken: string;
@@ -49,6 +60,7 @@ export type ServerMessage =
   | { type: "media.restart"; available: boolean }
   | { type: "speaking"; participantId: string }
   | ({ type: "chat" } & ChatMessage)
+  | { type: "recording.started" | "recording.stopped" | "recording.status"; recording: RecordingInfo }
   | { type: "ack"; id: RequestId }
   | { type: "pong"; id?: RequestId }
   | { type: "error"; code: string; message: string; id?: RequestId };
@@ -62,6 +74,8 @@ export type ClientMessage =
   | { type: "media.publish"; kind: MediaKind; sdp: string }
   | { type: "media.answer"; sdp: string }
   | { type: "media.unpublish"; kind: MediaKind }
+  | { type: "recording.start" }
+  | { type: "recording.stop" }
   | { type: "leave" }
   | { type: "ping" };
 

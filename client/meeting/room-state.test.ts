@@ -409,7 +409,7 @@ describe("recovery", () => {
     sockets.last.receive(welcome({ ...ada, publishing: { camera: true, screen: false } }, [bob], { resumeToken: "resume-2" }));
     await flush();
     expect(room.status.value).toBe("live");
-    expect(sockets.last.sentOfType("presence")).toEqual([{ type: "presence", audioMuted: true, videoMuted: false }]);
+    expect(sockets.last.sentOfType("presence")).toEqual([{ type: "presence", audioMuted: true, videoMuted: false, handRaised: false }]);
     expect(sockets.last.sentOfType("media.publish")).toHaveLength(0);
     expect(rtc.pcs).toHaveLength(1);
     expect(rtc.pcs[0]!.signalingState).toBe("stable");
@@ -471,5 +471,81 @@ describe("recovery", () => {
       clock.advance(60_000);
       expect(sockets.sockets).toHaveLength(1);
     }
+  });
+});
+
+describe("in the meeting", () => {
+  test("raising a hand and renaming tell the others, and show on me at once", async () => {
+    const { sockets, room } = await joined([bob]);
+    room.toggleHand();
+    expect(room.handRaised.value).toBe(true);
+    expect(room.self.value?.handRaised).toBe(true);
+    room.rename("  Ada Lovelace  ");
+    expect(room.self.value?.name).toBe("Ada Lovelace");
+    expect(sockets.last.sentOfType("presence").slice(-2)).toEqual([
+      { type: "presence", handRaised: true },
+      { type: "presence", name: "Ada Lovelace" },
+    ]);
+    room.rename("   ");
+    expect(sockets.last.sentOfType("presence")).toHaveLength(2);
+    room.dispose();
+  });
+
+  test("chat is sent as a request; the server's refusal reaches the caller", async () => {
+    const { sockets, room } = await joined([bob]);
+    const sent = room.sendChat("hello");
+    const msg = sockets.last.sentOfType("chat")[0]!;
+    expect(msg.text).toBe("hello");
+    sockets.last.receive({ type: "ack", id: msg.id });
+    await sent;
+    const refused = room.sendChat("again");
+    const second = sockets.last.sentOfType("chat")[1]!;
+    sockets.last.receive({ type: "error", code: "RATE_LIMITED", message: "Slow down", id: second.id });
+    await expect(refused).rejects.toThrow("Slow down");
+    sockets.last.receive({ type: "chat", from: bob.id, name: "Bob", text: "hi Ada", at: "2026-11-28T10:00:00Z" });
+    expect(room.chat.value.map((m) => m.text)).toEqual(["hi Ada"]);
+    room.dispose();
+  });
+
+  test("recording: the welcome's state, then started, stopped and processing status for everyone", async () => {
+    const live = { id: "rec-1", status: "recording", startedAt: "2026-11-28T10:00:00Z", startedBy: bob.id, stoppedAt: null, progress: null, durationMs: null };
+    const t = setup();
+    t.sockets.last.open();
+    t.sockets.last.receive(welcome(ada, [bob], { recording: live }));
+    expect(t.room.recording.value?.status).toBe("recording");
+    t.sockets.last.receive({ type: "recording.stopped", recording: { ...live, status: "processing", progress: 0 } });
+    expect(t.room.recording.value).toMatchObject({ status: "processing", progress: 0 });
+    t.sockets.last.receive({ type: "recording.status", recording: { ...live, status: "processing", progress: 0.5 } });
+    expect(t.room.recording.value?.progress).toBe(0.5);
+    t.room.dispose();
+  });
+
+  test("a guest pressing record is asked to sign in; a member's start goes to the server", async () => {
+    const { sockets, room } = await joined([bob]);
+    const pressed = room.toggleRecording();
+    const start = sockets.last.sentOfType("recording.start")[0]!;
+    sockets.last.receive({ type: "error", code: "UNAUTHENTICATED", message: "Sign in to record this meeting", id: start.id });
+    await pressed;
+    expect(room.recordingNeedsSignIn.value).toBe(true);
+    expect(room.error.value).toBeNull();
+    room.dismissSignIn();
+    expect(room.recordingNeedsSignIn.value).toBe(false);
+    sockets.last.receive({ type: "recording.started", recording: { id: "r", status: "recording", startedAt: "x", startedBy: bob.id, stoppedAt: null, progress: null, durationMs: null } });
+    const stopping = room.toggleRecording();
+    const stop = sockets.last.sentOfType("recording.stop")[0]!;
+    sockets.last.receive({ type: "error", code: "CONFLICT", message: "This meeting is not being recorded", id: stop.id });
+    await stopping;
+    expect(room.error.value).toBe("This meeting is not being recorded");
+    room.dispose();
+  });
+
+  test("a stream captured before joining is used, not captured again", async () => {
+    const rtcForPreview = createFakeRtc();
+    const preview = await rtcForPreview.rtc.getUserMedia({ audio: true, video: true });
+    const { rtc, room } = await joined([], { stream: preview, audioMuted: true });
+    expect(rtc.captured).toHaveLength(0);
+    expect(room.localStream.value).toBe(preview);
+    expect(preview.getAudioTracks()[0]!.enabled).toBe(false);
+    room.dispose();
   });
 });

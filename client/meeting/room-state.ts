@@ -8,7 +8,7 @@
 import { batch, computed, signal, type ReadonlySignal } from "@preact/signals";
 import { browserClock, createConnection, type Clock, type SocketFactory, type SocketLike } from "./connection.ts";
 import { browserRtc, createMedia, type RemoteMedia, type RtcDeps } from "./media.ts";
-import { CLOSE, RoomRequestError, type ChatMessage, type MediaKind, type Participant, type ServerMessage, type Welcome } from "./protocol.ts";
+import { CLOSE, RoomRequestError, type ChatMessage, type MediaKind, type Participant, type RecordingInfo, type ServerMessage, type Welcome } from "./protocol.ts";
 
 export type ConnectionStatus = "connecting" | "live" | "reconnecting" | "closed";
 
@@ -27,6 +27,8 @@ export interface RoomStateDeps {
   /** Start with the microphone or camera off. */
   audioMuted?: boolean;
   videoMuted?: boolean;
+  /** Camera and microphone already captured (by the pre-join screen); the room takes them over. */
+  stream?: MediaStream | null;
   /** Tuning for tests. */
   connection?: { keepalive?: { intervalMs: number; timeoutMs: number }; backoff?: { minMs: number; maxMs: number } };
   gatherTimeoutMs?: number;
@@ -67,6 +69,10 @@ export function createRoomState(deps: RoomStateDeps) {
   const chat = signal<readonly ChatMessage[]>([]);
   const audioMuted = signal(deps.audioMuted ?? false);
   const videoMuted = signal(deps.videoMuted ?? false);
+  const handRaised = signal(false);
+  const recording = signal<RecordingInfo | null>(null);
+  /** Set when a guest asks to record: recording needs an account. */
+  const recordingNeedsSignIn = signal(false);
   let resumeToken: string | null = null;
   let iceServers: RTCIceServer[] = [];
   let disposed = false;
@@ -76,6 +82,7 @@ export function createRoomState(deps: RoomStateDeps) {
     clock,
     iceServers: () => iceServers,
     gatherTimeoutMs: deps.gatherTimeoutMs,
+    stream: deps.stream ?? null,
     async publish(kind, sdp) {
       const reply = await connection.request({ type: "media.publish", kind, sdp });
       if (reply.type !== "media.answer") throw new RoomRequestError("INTERNAL", `Unexpected ${reply.type} to a publish`);
@@ -126,17 +133,18 @@ export function createRoomState(deps: RoomStateDeps) {
     iceServers = w.iceServers ?? [];
     const resumed = previous !== null && previous.id === w.self.id;
     batch(() => {
-      self.value = { ...w.self, audioMuted: audioMuted.value, videoMuted: videoMuted.value };
+      self.value = { ...w.self, audioMuted: audioMuted.value, videoMuted: videoMuted.value, handRaised: handRaised.value };
       others.value = new Map(w.participants.filter((p) => p.id !== w.self.id).map((p) => [p.id, p]));
       meeting.value = w.meeting;
+      recording.value = w.recording;
       mediaAvailable.value = w.media.available;
       if (!resumed) chat.value = w.chat;
       if (speaking.value && speaking.value !== w.self.id && !others.value.has(speaking.value)) speaking.value = null;
       status.value = "live";
     });
-    // What we changed while the socket was down, the server has not heard.
-    if (w.self.audioMuted !== audioMuted.value || w.self.videoMuted !== videoMuted.value) {
-      connection.send({ type: "presence", audioMuted: audioMuted.value, videoMuted: videoMuted.value });
+    // What we changed while the socket was down (or chose before joining), the server has not heard.
+    if (w.self.audioMuted !== audioMuted.value || w.self.videoMuted !== videoMuted.value || w.self.handRaised !== handRaised.value) {
+      connection.send({ type: "presence", audioMuted: audioMuted.value, videoMuted: videoMuted.value, handRaised: handRaised.value });
     }
     if (previous === null) {
       if (w.media.available) void media.start();
@@ -152,7 +160,7 @@ export function createRoomState(deps: RoomStateDeps) {
   function upsert(p: Participant) {
     if (p.id === self.value?.id) {
       // Our own mute state is ours: an echo of an older presence must not flip the buttons back.
-      self.value = { ...p, audioMuted: audioMuted.value, videoMuted: videoMuted.value };
+      self.value = { ...p, audioMuted: audioMuted.value, videoMuted: videoMuted.value, handRaised: handRaised.value };
       return;
     }
     const next = new Map(others.value);
@@ -191,6 +199,11 @@ export function createRoomState(deps: RoomStateDeps) {
         chat.value = [...chat.value, message];
         return;
       }
+      case "recording.started":
+      case "recording.stopped":
+      case "recording.status":
+        recording.value = m.recording;
+        return;
       case "error":
         // Before the welcome, an error is a refused hello (a guest without a name).
         if (self.value === null) return end("refused", m.message);
@@ -199,11 +212,12 @@ export function createRoomState(deps: RoomStateDeps) {
     }
   }
 
-  function setPresence(change: { audioMuted?: boolean; videoMuted?: boolean }) {
+  function setPresence(change: { audioMuted?: boolean; videoMuted?: boolean; handRaised?: boolean }) {
     batch(() => {
       if (change.audioMuted !== undefined) audioMuted.value = change.audioMuted;
       if (change.videoMuted !== undefined) videoMuted.value = change.videoMuted;
-      if (self.value) self.value = { ...self.value, audioMuted: audioMuted.value, videoMuted: videoMuted.value };
+      if (change.handRaised !== undefined) handRaised.value = change.handRaised;
+      if (self.value) self.value = { ...self.value, audioMuted: audioMuted.value, videoMuted: videoMuted.value, handRaised: handRaised.value };
     });
     connection.send({ type: "presence", ...change });
   }
@@ -248,6 +262,11 @@ export function createRoomState(deps: RoomStateDeps) {
     audioMuted: audioMuted as ReadonlySignal<boolean>,
     videoMuted: videoMuted as ReadonlySignal<boolean>,
     sharingScreen: computed(() => media.screen.value !== null),
+    handRaised: handRaised as ReadonlySignal<boolean>,
+    /** The meeting's recording: live (`recording`), being processed, or the last one's outcome. */
+    recording: recording as ReadonlySignal<RecordingInfo | null>,
+    /** A guest asked to record and must sign in first. */
+    recordingNeedsSignIn: recordingNeedsSignIn as ReadonlySignal<boolean>,
     /** Camera tiles for everyone (you first), then screen shares. */
     tiles,
 
@@ -260,6 +279,34 @@ export function createRoomState(deps: RoomStateDeps) {
       const muted = !videoMuted.value;
       media.setCameraEnabled(!muted);
       setPresence({ videoMuted: muted });
+    },
+    toggleHand() {
+      setPresence({ handRaised: !handRaised.value });
+    },
+    /** Changes the name the others see. */
+    rename(name: string) {
+      const trimmed = name.trim().slice(0, 60);
+      if (!trimmed) return;
+      if (self.value) self.value = { ...self.value, name: trimmed };
+      connection.send({ type: "presence", name: trimmed });
+    },
+    /** Sends a chat message; resolves once the server took it (rejects with its reason). */
+    async sendChat(text: string) {
+      const reply = await connection.request({ type: "chat", text });
+      if (reply.type === "error") throw new RoomRequestError(reply.code, reply.message);
+    },
+    /** Starts or stops recording; a guest is told to sign in instead. */
+    async toggleRecording() {
+      const live = recording.value?.status === "recording";
+      try {
+        await connection.request({ type: live ? "recording.stop" : "recording.start" });
+      } catch (err) {
+        if (err instanceof RoomRequestError && err.code === "UNAUTHENTICATED") recordingNeedsSignIn.value = true;
+        else error.value = (err as Error).message;
+      }
+    },
+    dismissSignIn() {
+      recordingNeedsSignIn.value = false;
     },
     shareScreen: () => media.startScreen(),
     stopScreen: () => media.stopScreen(),
