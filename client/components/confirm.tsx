@@ -3,7 +3,7 @@
  * focus returns to the opener). Used for leaving a team, deleting a resource or an account.
  */
 import type { ComponentChildren } from "preact";
-import { useEffect, useRef } from "preact/hooks";
+import { useEffect, useId, useRef } from "preact/hooks";
 
 export function ConfirmDialog({
   open,
@@ -25,6 +25,7 @@ export function ConfirmDialog({
   onCancel(): void;
 }) {
   const ref = useRef<HTMLDialogElement>(null);
+  const titleId = useId();
   useEffect(() => {
     const dialog = ref.current;
     if (!dialog) return;
@@ -32,8 +33,8 @@ export function ConfirmDialog({
     if (!open && dialog.open) dialog.close();
   }, [open]);
   return (
-    <dialog ref={ref} class="dialog" aria-labelledby="confirm-title" onClose={() => open && onCancel()}>
-      <h2 id="confirm-title">{title}</h2>
+    <dialog ref={ref} class="dialog" aria-labelledby={titleId} onClose={() => open && onCancel()}>
+      <h2 id={titleId}>{title}</h2>
       {children}
       <div class="row end">
         <button type="button" onClick={onCancel} disabled={busy}>

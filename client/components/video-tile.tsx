@@ -1,7 +1,7 @@
 /** One tile of the meeting grid: a participant's camera (or a screen), their name, mute and speaking state. */
 import { useEffect, useRef } from "preact/hooks";
 import type { Tile } from "../meeting/room-state.ts";
-import { MicOffIcon } from "./icons.tsx";
+import { HandIcon, MicOffIcon } from "./icons.tsx";
 
 const initials = (name: string) =>
   name
@@ -29,7 +29,7 @@ export function VideoTile({ tile }: { tile: Tile }) {
 
   return (
     <figure
-      class={`tile${tile.speaking ? " speaking" : ""}${kind === "screen" ? " screen" : ""}`}
+      class={`tile${tile.speaking ? " speaking" : ""}${kind === "screen" ? " screen" : ""}${kind === "camera" && p.handRaised ? " hand" : ""}`}
       data-participant-id={p.id}
       data-kind={kind}
       data-speaking={tile.speaking ? "true" : "false"}
@@ -45,6 +45,7 @@ export function VideoTile({ tile }: { tile: Tile }) {
       <figcaption>
         <span class="name">{label}</span>
         {kind === "camera" && p.audioMuted && <MicOffIcon class="muted-indicator" label="Microphone muted" />}
+        {kind === "camera" && p.handRaised && <HandIcon class="hand-indicator" label="Hand raised" />}
         {tile.speaking && <span class="visually-hidden">, speaking</span>}
       </figcaption>
     </figure>

@@ -1,0 +1,200 @@
+/** The meeting's side panels: people and meeting info, chat, and the live notes (loaded lazily). */
+import { useSignal } from "@preact/signals";
+import { useEffect, useRef } from "preact/hooks";
+import { CloseIcon, HandIcon, LinkIcon, MicOffIcon } from "../components/icons.tsx";
+import { loadLazy } from "../lib/lazy.ts";
+import type { NotesEditorPart } from "../lazy/notes-editor-types.ts";
+import type { RoomState } from "./room-state.ts";
+
+export type PanelName = "people" | "chat" | "notes";
+
+export function PanelFrame({ title, id, onClose, children, hidden }: { title: string; id: string; onClose(): void; children: preact.ComponentChildren; hidden?: boolean }) {
+  return (
+    <section class="side-panel" id={id} aria-labelledby={`${id}-title`} hidden={hidden}>
+      <header class="side-panel-header">
+        <h2 id={`${id}-title`}>{title}</h2>
+        <button type="button" class="icon-button" aria-label={`Close ${title.toLowerCase()}`} onClick={onClose}>
+          <CloseIcon />
+        </button>
+      </header>
+      {children}
+    </section>
+  );
+}
+
+export function PeoplePanel({ room, code, onClose }: { room: RoomState; code: string; onClose(): void }) {
+  const copied = useSignal<string | null>(null);
+  const renaming = useSignal(false);
+  const newName = useSignal("");
+  const link = `${location.origin}/m/${code}`;
+  const me = room.self.value;
+
+  async function copy() {
+    try {
+      await navigator.clipboard.writeText(link);
+      copied.value = "Link copied";
+    } catch {
+      copied.value = "Could not copy: select the link and copy it";
+    }
+  }
+
+  return (
+    <PanelFrame title="People and info" id="people-panel" onClose={onClose}>
+      <div class="panel-body">
+        <h3>Meeting link</h3>
+        <p class="meeting-link">
+          <code>{link}</code>
+        </p>
+        <div class="row">
+          <button type="button" onClick={copy}>
+            <LinkIcon /> Copy link
+          </button>
+          <span role="status" class="muted">
+            {copied.value}
+          </span>
+        </div>
+        <p class="muted">
+          Code: <strong class="code">{code}</strong>
+        </p>
+        <h3>In the meeting ({room.participants.value.length})</h3>
+        <ul class="people">
+          {room.participants.value.map((p) => (
+            <li key={p.id}>
+              <span class="person-name">
+                {p.name}
+                {p.id === me?.id && " (you)"}
+              </span>
+              <span class="badge">{p.userId ? "Signed in" : "Guest"}</span>
+              {p.handRaised && <HandIcon class="hand-indicator" label="Hand raised" />}
+              {p.audioMuted && <MicOffIcon class="muted-indicator" label="Microphone muted" />}
+            </li>
+          ))}
+        </ul>
+        {me &&
+          (renaming.value ? (
+            <form
+              class="rename"
+              onSubmit={(e) => {
+                e.preventDefault();
+                if (!newName.value.trim()) return;
+                room.rename(newName.value);
+                renaming.value = false;
+              }}
+            >
+              <label for="rename-input">Your name</label>
+              <div class="row">
+                <input id="rename-input" value={newName.value} maxLength={60} autoFocus onInput={(e) => (newName.value = e.currentTarget.value)} />
+                <button type="submit" class="primary">
+                  Save
+                </button>
+                <button type="button" onClick={() => (renaming.value = false)}>
+                  Cancel
+                </button>
+              </div>
+            </form>
+          ) : (
+            <button
+              type="button"
+              onClick={() => {
+                newName.value = me.name;
+                renaming.value = true;
+              }}
+            >
+              Rename myself
+            </button>
+          ))}
+      </div>
+    </PanelFrame>
+  );
+}
+
+const timeOf = (at: string) => new Date(at).toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" });
+
+export function ChatPanel({ room, onClose }: { room: RoomState; onClose(): void }) {
+  const text = useSignal("");
+  const problem = useSignal<string | null>(null);
+  const list = useRef<HTMLOListElement>(null);
+  const messages = room.chat.value;
+  useEffect(() => {
+    const el = list.current;
+    if (el) el.scrollTop = el.scrollHeight;
+  }, [messages.length]);
+
+  async function send(event: Event) {
+    event.preventDefault();
+    const t = text.value.trim();
+    if (!t) return;
+    problem.value = null;
+    try {
+      await room.sendChat(t);
+      text.value = "";
+    } catch (err) {
+      problem.value = (err as Error).message;
+    }
+  }
+
+  return (
+    <PanelFrame title="Chat" id="chat-panel" onClose={onClose}>
+      <ol class="chat-list" ref={list} aria-live="polite" aria-label="Chat messages">
+        {messages.length === 0 && <li class="muted">No messages yet. Messages are seen by everyone in the meeting.</li>}
+        {messages.map((m, i) => (
+          <li key={i} class={m.from === room.self.value?.id ? "mine" : undefined}>
+            <span class="chat-meta">
+              <strong>{m.name}</strong> <time dateTime={m.at}>{timeOf(m.at)}</time>
+            </span>
+            <span class="chat-text">{m.text}</span>
+          </li>
+        ))}
+      </ol>
+      <form class="chat-form" onSubmit={send}>
+        <label for="chat-input" class="visually-hidden">
+          Message
+        </label>
+        <input id="chat-input" placeholder="Message everyone" maxLength={2000} autocomplete="off" value={text.value} onInput={(e) => (text.value = e.currentTarget.value)} />
+        <button type="submit" class="primary">
+          Send
+        </button>
+      </form>
+      {problem.value && (
+        <p class="field-error chat-problem" role="alert">
+          {problem.value}
+        </p>
+      )}
+    </PanelFrame>
+  );
+}
+
+/** Kept mounted once opened (hidden when another panel shows), so the editor keeps its connection. */
+export function NotesPanel({ code, name, hidden, onClose }: { code: string; name: string; hidden: boolean; onClose(): void }) {
+  const host = useRef<HTMLDivElement>(null);
+  const status = useSignal<"loading" | "connecting" | "connected" | "disconnected" | "failed">("loading");
+  const failure = useSignal<string | null>(null);
+  useEffect(() => {
+    let editor: { destroy(): void } | null = null;
+    let cancelled = false;
+    loadLazy<NotesEditorPart>("notes-editor").then(
+      (part) => {
+        if (cancelled || !host.current) return;
+        status.value = "connecting";
+        editor = part.mount(host.current, { code, name, onStatus: (s) => (status.value = s) });
+      },
+      (err) => {
+        status.value = "failed";
+        failure.value = (err as Error).message;
+      },
+    );
+    return () => {
+      cancelled = true;
+      editor?.destroy();
+    };
+  }, [code]);
+  const label = { loading: "Loading the editor…", connecting: "Connecting…", connected: "Saved as you type", disconnected: "Offline: changes are kept and sent when the connection is back", failed: failure.value ?? "The editor could not load" }[status.value];
+  return (
+    <PanelFrame title="Notes" id="notes-panel" onClose={onClose} hidden={hidden}>
+      <p class={`notes-status ${status.value}`} role="status">
+        {label}
+      </p>
+      <div class="notes-editor" ref={host} />
+    </PanelFrame>
+  );
+}

@@ -1,0 +1,279 @@
+/**
+ * The meeting room: header (title, recording indicator), the video grid (1–8 cameras, a shared
+ * screen on a larger stage), a side panel (people and info, chat, notes), banners and the controls
+ * bar. Every control is a button named for what it does now, with a one-key shortcut (ignored while
+ * typing).
+ */
+import { useSignal } from "@preact/signals";
+import { useEffect } from "preact/hooks";
+import { ConfirmDialog } from "../components/confirm.tsx";
+import { CameraIcon, CameraOffIcon, ChatIcon, HandIcon, LeaveIcon, MicIcon, MicOffIcon, NotesIcon, PeopleIcon, RecordIcon, ScreenIcon } from "../components/icons.tsx";
+import { ThemeToggle } from "../components/layout.tsx";
+import { VideoTile } from "../components/video-tile.tsx";
+import { navigate } from "../lib/router.ts";
+import { ChatPanel, NotesPanel, PeoplePanel, type PanelName } from "./panels.tsx";
+import type { RoomState } from "./room-state.ts";
+
+const canShareScreen = () => typeof navigator !== "undefined" && !!navigator.mediaDevices?.getDisplayMedia;
+
+/** Columns for n camera tiles, so 1–8 people fill the stage without scrolling. */
+const columnsFor = (n: number) => (n <= 1 ? 1 : n <= 4 ? 2 : n <= 9 ? 3 : 4);
+
+export function RoomView({ room, code, title, signedIn }: { room: RoomState; code: string; title: string; signedIn: boolean }) {
+  const panel = useSignal<PanelName | null>(null);
+  const notesOpened = useSignal(false);
+  const seenChat = useSignal(0);
+  const confirmLeave = useSignal(false);
+
+  const toggle = (name: PanelName) => {
+    panel.value = panel.value === name ? null : name;
+    if (name === "notes") notesOpened.value = true;
+  };
+  if (panel.value === "chat" && seenChat.value !== room.chat.value.length) seenChat.value = room.chat.value.length;
+  const unread = panel.value === "chat" ? 0 : room.chat.value.length - seenChat.value;
+
+  const actions: Record<string, () => void> = {
+    m: () => room.toggleMic(),
+    v: () => room.toggleCamera(),
+    s: () => (room.sharingScreen.value ? room.stopScreen() : void room.shareScreen()),
+    h: () => room.toggleHand(),
+    c: () => toggle("chat"),
+    n: () => toggle("notes"),
+    p: () => toggle("people"),
+    r: () => void room.toggleRecording(),
+  };
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.ctrlKey || e.metaKey || e.altKey || e.repeat) return;
+      const t = e.target as HTMLElement | null;
+      if (t && (t.isContentEditable || t.closest("input, textarea, select, [contenteditable], dialog[open]"))) return;
+      const action = actions[e.key.toLowerCase()];
+      if (!action) return;
+      e.preventDefault();
+      action();
+    };
+    addEventListener("keydown", onKey);
+    return () => removeEventListener("keydown", onKey);
+  });
+
+  const tiles = room.tiles.value;
+  const screens = tiles.filter((t) => t.kind === "screen");
+  const cameras = tiles.filter((t) => t.kind === "camera");
+  const rec = room.recording.value;
+  const me = room.self.value;
+
+  return (
+    <div class={`meeting${panel.value ? " with-panel" : ""}`}>
+      <header class="meeting-header">
+        <h1>{room.meeting.value?.title || title || "Meeting"}</h1>
+        <span class="code" aria-label={`Meeting code ${code}`}>
+          {code}
+        </span>
+        {rec?.status === "recording" && (
+          <span class="rec-indicator" role="status">
+            <span class="rec-dot" aria-hidden="true" /> Recording
+          </span>
+        )}
+        <span class="header-spacer" />
+        <ThemeToggle />
+      </header>
+      <Banners room={room} signedIn={signedIn} />
+      <div class="stage">
+        {room.status.value === "connecting" ? (
+          <p class="joining" aria-busy="true">
+            Joining…
+          </p>
+        ) : (
+          <section class={screens.length ? "video-area has-screen" : "video-area"} aria-label="Participants' video">
+            {screens.length > 0 && (
+              <div class="screens">
+                {screens.map((tile) => (
+                  <VideoTile key={tile.key} tile={tile} />
+                ))}
+              </div>
+            )}
+            <div class="grid" style={{ "--cols": columnsFor(cameras.length), "--rows": Math.max(1, Math.ceil(cameras.length / columnsFor(cameras.length))) }} data-count={cameras.length}>
+              {cameras.map((tile) => (
+                <VideoTile key={tile.key} tile={tile} />
+              ))}
+            </div>
+          </section>
+        )}
+        {panel.value === "people" && <PeoplePanel room={room} code={code} onClose={() => (panel.value = null)} />}
+        {panel.value === "chat" && <ChatPanel room={room} onClose={() => (panel.value = null)} />}
+        {notesOpened.value && me && <NotesPanel code={code} name={me.name} hidden={panel.value !== "notes"} onClose={() => (panel.value = null)} />}
+      </div>
+      <Controls room={room} panel={panel.value} unread={unread} onPanel={toggle} onLeave={() => (confirmLeave.value = true)} />
+      <ConfirmDialog
+        open={confirmLeave.value}
+        title="Leave the meeting?"
+        confirmLabel="Leave"
+        onCancel={() => (confirmLeave.value = false)}
+        onConfirm={() => {
+          confirmLeave.value = false;
+          room.leave();
+        }}
+      >
+        <p>The others stay in the meeting. You can join again with the same link.</p>
+      </ConfirmDialog>
+      <ConfirmDialog
+        open={room.recordingNeedsSignIn.value}
+        title="Sign in to record"
+        confirmLabel="Sign in"
+        danger={false}
+        onCancel={() => room.dismissSignIn()}
+        onConfirm={() => {
+          room.dismissSignIn();
+          room.leave();
+          navigate(`/login?next=${encodeURIComponent(`/m/${code}`)}`);
+        }}
+      >
+        <p>Recordings are kept for the people who took part, so recording needs an account. Signing in leaves the meeting; you come back to it afterwards.</p>
+      </ConfirmDialog>
+    </div>
+  );
+}
+
+function Banners({ room, signedIn }: { room: RoomState; signedIn: boolean }) {
+  const rec = room.recording.value;
+  return (
+    <div class="banners">
+      {room.status.value === "reconnecting" && (
+        <div class="banner warn" role="status">
+          Reconnecting… your seat is kept.
+        </div>
+      )}
+      {room.mediaAvailable.value === false && (
+        <div class="banner warn" role="status">
+          Media unavailable: video and sound are down on the server for now. Chat and notes still work; media comes back on its own.
+        </div>
+      )}
+      {rec && rec.status === "processing" && (
+        <div class="banner" role="status">
+          <span>
+            The recording is being processed{rec.progress != null ? ` (${Math.round(rec.progress * 100)}%)` : ""}. It will appear under Resources.
+          </span>
+          {rec.progress != null && <progress max={1} value={rec.progress} aria-label="Recording processing" />}
+        </div>
+      )}
+      {rec && rec.status === "ready" && (
+        <div class="banner" role="status">
+          <span>The recording is ready.</span>
+          {signedIn && (
+            <a href="/resources" target="_blank" rel="noopener">
+              Open Resources
+            </a>
+          )}
+        </div>
+      )}
+      {rec && rec.status === "failed" && (
+        <div class="banner error" role="alert">
+          The recording could not be processed.
+        </div>
+      )}
+      {room.error.value && (
+        <div class="banner error" role="alert">
+          <span>{room.error.value}</span>
+          <button type="button" class="icon-button" aria-label="Dismiss message" onClick={() => room.dismissError()}>
+            ×
+          </button>
+        </div>
+      )}
+    </div>
+  );
+}
+
+function ControlButton({
+  label,
+  short,
+  keyHint,
+  on,
+  off,
+  pressed,
+  expanded,
+  controls,
+  onClick,
+  children,
+  badge,
+  class: extra,
+}: {
+  label: string;
+  short: string;
+  keyHint?: string;
+  on?: boolean;
+  off?: boolean;
+  pressed?: boolean;
+  expanded?: boolean;
+  controls?: string;
+  onClick(): void;
+  children: preact.ComponentChildren;
+  badge?: number;
+  class?: string;
+}) {
+  const cls = [on && "on", off && "off", extra].filter(Boolean).join(" ") || undefined;
+  return (
+    <button
+      type="button"
+      class={cls}
+      aria-label={badge ? `${label}, ${badge} unread` : label}
+      aria-keyshortcuts={keyHint?.toUpperCase()}
+      aria-pressed={pressed}
+      aria-expanded={expanded}
+      aria-controls={controls}
+      title={keyHint ? `${label} (${keyHint.toUpperCase()})` : label}
+      onClick={onClick}
+    >
+      {children}
+      <span class="control-label">{short}</span>
+      {badge ? (
+        <span class="count" aria-hidden="true">
+          {badge}
+        </span>
+      ) : null}
+    </button>
+  );
+}
+
+function Controls({ room, panel, unread, onPanel, onLeave }: { room: RoomState; panel: PanelName | null; unread: number; onPanel(p: PanelName): void; onLeave(): void }) {
+  const micOff = room.audioMuted.value;
+  const camOff = room.videoMuted.value;
+  const sharing = room.sharingScreen.value;
+  const hand = room.handRaised.value;
+  const recording = room.recording.value?.status === "recording";
+  return (
+    <div class="controls" role="toolbar" aria-label="Meeting controls">
+      <ControlButton label={micOff ? "Unmute microphone" : "Mute microphone"} short={micOff ? "Unmute" : "Mute"} keyHint="m" off={micOff} onClick={() => room.toggleMic()}>
+        {micOff ? <MicOffIcon /> : <MicIcon />}
+      </ControlButton>
+      <ControlButton label={camOff ? "Turn camera on" : "Turn camera off"} short={camOff ? "Start video" : "Stop video"} keyHint="v" off={camOff} onClick={() => room.toggleCamera()}>
+        {camOff ? <CameraOffIcon /> : <CameraIcon />}
+      </ControlButton>
+      {canShareScreen() && (
+        <ControlButton label={sharing ? "Stop sharing screen" : "Share screen"} short={sharing ? "Stop share" : "Share"} keyHint="s" on={sharing} onClick={() => (sharing ? room.stopScreen() : void room.shareScreen())}>
+          <ScreenIcon />
+        </ControlButton>
+      )}
+      <ControlButton label={hand ? "Lower hand" : "Raise hand"} short={hand ? "Lower hand" : "Raise hand"} keyHint="h" on={hand} onClick={() => room.toggleHand()}>
+        <HandIcon />
+      </ControlButton>
+      <ControlButton label={recording ? "Stop recording" : "Start recording"} short={recording ? "Stop rec" : "Record"} keyHint="r" class={recording ? "recording" : undefined} onClick={() => void room.toggleRecording()}>
+        <RecordIcon />
+      </ControlButton>
+      <span class="controls-divider" aria-hidden="true" />
+      <ControlButton label={panel === "chat" ? "Close chat" : "Open chat"} short="Chat" keyHint="c" on={panel === "chat"} expanded={panel === "chat"} controls="chat-panel" badge={unread} onClick={() => onPanel("chat")}>
+        <ChatIcon />
+      </ControlButton>
+      <ControlButton label={panel === "notes" ? "Close notes" : "Open notes"} short="Notes" keyHint="n" on={panel === "notes"} expanded={panel === "notes"} controls="notes-panel" onClick={() => onPanel("notes")}>
+        <NotesIcon />
+      </ControlButton>
+      <ControlButton label={panel === "people" ? "Close people and info" : "Open people and info"} short="People" keyHint="p" on={panel === "people"} expanded={panel === "people"} controls="people-panel" onClick={() => onPanel("people")}>
+        <PeopleIcon />
+      </ControlButton>
+      <button type="button" class="danger" aria-label="Leave meeting" title="Leave meeting" onClick={onLeave}>
+        <LeaveIcon />
+        <span class="control-label">Leave</span>
+      </button>
+    </div>
+  );
+}
+
