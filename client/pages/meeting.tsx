@@ -5,7 +5,7 @@
  */
 import { useSignal } from "@preact/signals";
 import { useEffect, useMemo } from "preact/hooks";
-import { useTitle } from "../components/layout.tsx";
+import { ThemeToggle, useTitle } from "../components/layout.tsx";
 import { ApiError, getMeeting, type Meeting } from "../lib/api.ts";
 import { onLinkClick } from "../lib/router.ts";
 import { currentUser, loadCurrentUser } from "../lib/session.ts";
@@ -26,7 +26,12 @@ export function MeetingPage({ code }: { code: string }) {
     let cancelled = false;
     void loadCurrentUser();
     getMeeting(code).then(
-      (m) => !cancelled && (meeting.value = m),
+      (m) => {
+        if (cancelled) return;
+        meeting.value = m;
+        // The server forgives how a code was typed; the address bar shows it as it is shared.
+        if (m.code !== code) history.replaceState(null, "", `/m/${m.code}${location.search}`);
+      },
       (err) => {
         if (cancelled) return;
         const status = err instanceof ApiError ? err.status : 0;
@@ -51,6 +56,12 @@ export function MeetingPage({ code }: { code: string }) {
   if (!join) {
     return (
       <main id="main" class="page">
+        <div class="prejoin-header">
+          <a href="/" class="brand" onClick={onLinkClick}>
+            Dictate
+          </a>
+          <ThemeToggle />
+        </div>
         <PreJoin title={meeting.value ? meeting.value.title || "Meeting" : null} username={user?.username} busy={user === undefined} onJoin={(choice) => (joining.value = { ...choice, attempt: 0 })} />
       </main>
     );
@@ -58,7 +69,7 @@ export function MeetingPage({ code }: { code: string }) {
   return (
     <Room
       key={join.attempt}
-      code={code}
+      code={meeting.value?.code ?? code}
       choice={join}
       title={meeting.value?.title ?? ""}
       signedIn={!!user}
@@ -98,7 +109,8 @@ const CLOSED_MESSAGES: Record<ClosedReason, string> = {
 function Room({ code, choice, title, signedIn, onRejoin }: { code: string; choice: JoinChoice; title: string; signedIn: boolean; onRejoin(): void }) {
   const room = useMemo(
     () => createRoomState({ code, name: choice.name, stream: choice.stream, audioMuted: choice.audioMuted, videoMuted: choice.videoMuted }),
-    [code, choice],
+    // The code may turn canonical once the meeting loads; the room already joined stays.
+    [choice],
   );
   useEffect(() => () => room.dispose(), [room]);
 

@@ -443,6 +443,7 @@ try {
 
   step("Carol leaves");
   await carol.getByRole("button", { name: "Leave meeting" }).click();
+  await carol.getByRole("dialog", { name: "Leave the meeting?" }).getByRole("button", { name: "Leave" }).click();
   const leftAt = performance.now();
   await Promise.all(
     [alice, bob].map((page) => until("Carol gone", async () => !(await inspect(page)).tiles.some((t) => t.participantId === ids.Carol), 10_000)),
