@@ -11,6 +11,7 @@
 import type { Elysia } from "elysia";
 import index from "../../../client/index.html";
 import markdown from "../../../client/lazy/markdown.html";
+import notesEditor from "../../../client/lazy/notes-editor.html";
 
 /** Every path the client app renders; keep in step with client/main.tsx. */
 export const CLIENT_PAGES = ["/", "/m/:code", "/login", "/signup", "/calendar", "/teams", "/teams/:id", "/resources", "/profile"] as const;
@@ -19,7 +20,7 @@ export const CLIENT_PAGES = ["/", "/m/:code", "/login", "/signup", "/calendar", 
  * Parts of the client loaded on demand (client/lib/lazy.ts), each bundled on its own so that the
  * pages' bundle stays small.
  */
-export const LAZY_PARTS = { "/_lazy/markdown": markdown } as const;
+export const LAZY_PARTS = { "/_lazy/markdown": markdown, "/_lazy/notes-editor": notesEditor } as const;
 
 /** Adds the client app's pages to the server's native routes (used with `app.use(clientRoutes())`). */
 export function clientRoutes() {
