@@ -2,11 +2,13 @@ import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import { readMigrationFiles } from "drizzle-orm/migrator";
+import type { PgDialect, PgSession } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
-import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
-import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
+import { embeddedMigrations } from "./migrations.ts";
+import { pgliteAssets } from "./pglite-assets.ts";
 import * as schema from "./schema.ts";
 
 export type Schema = typeof schema;
@@ -22,6 +24,7 @@ export interface Database {
   close(): Promise<void>;
 }
 
+/** drizzle-kit's output folder in the source tree (a compiled binary carries its contents instead). */
 export const MIGRATIONS_DIR = resolve(import.meta.dir, "../../migrations");
 
 export type DatabaseOptions =
@@ -29,9 +32,12 @@ export type DatabaseOptions =
   | { dataDir: string; migrationsDir?: string }
   | { pglite: PGlite; migrationsDir?: string };
 
-/** Opens Postgres when a URL is given, else PGlite (in `dataDir/db`, or an instance the caller made). */
+/**
+ * Opens Postgres when a URL is given, else PGlite (in `dataDir/db`, or an instance the caller made).
+ * `migrate()` applies the migrations embedded at build time, or those in `migrationsDir` if given.
+ */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
-  const migrationsFolder = options.migrationsDir ?? MIGRATIONS_DIR;
+  const migrationsDir = options.migrationsDir;
   if ("databaseUrl" in options) {
     const sql = postgres(options.databaseUrl, {
       max: options.maxConnections ?? 10,
@@ -42,7 +48,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     return {
       db,
       kind: "postgres",
-      migrate: () => migratePostgres(db as never, { migrationsFolder }),
+      migrate: () => migrate(db, migrationsDir),
       ping: async () => {
         await sql`select 1`;
       },
@@ -55,13 +61,13 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   } else {
     const dir = join(options.dataDir, "db");
     mkdirSync(dir, { recursive: true });
-    client = await PGlite.create({ dataDir: dir });
+    client = await PGlite.create({ dataDir: dir, ...(await pgliteAssets(dir)) });
   }
   const db = drizzlePglite({ client, schema }) as unknown as Db;
   return {
     db,
     kind: "pglite",
-    migrate: () => migratePglite(db as never, { migrationsFolder }),
+    migrate: () => migrate(db, migrationsDir),
     ping: async () => {
       await client.query("select 1");
     },
@@ -69,4 +75,15 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       if (!client.closed) await client.close();
     },
   };
+}
+
+/**
+ * What drizzle's `migrate()` does once it has read the folder: the same dialect code applies what is
+ * newer than the last recorded row and records each migration in `drizzle.__drizzle_migrations`.
+ * (`dialect` and `session` are left out of drizzle's public typings; its own migrators use them.)
+ */
+function migrate(db: Db, migrationsDir: string | undefined): Promise<void> {
+  const migrations = migrationsDir ? readMigrationFiles({ migrationsFolder: migrationsDir }) : embeddedMigrations();
+  const { dialect, session } = db as unknown as { dialect: PgDialect; session: PgSession };
+  return dialect.migrate(migrations, session, { migrationsFolder: migrationsDir ?? "(embedded)" });
 }

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Builds Dictate as one executable (default dist/dictate): the server, the bundled client, PGlite's
+# WebAssembly and data files, the migrations and the Janus templates, all inside it. Copy it to any
+# folder of a Linux machine of the same architecture and run it; only Janus (for media) and
+# janus-pp-rec + ffmpeg (for recordings) come from the system.
+#   scripts/build.sh [outfile]
+source "$(dirname "$0")/lib.sh"
+# Installs the JavaScript dependencies on a fresh checkout only: never reinstalls under a running
+# test suite or dev server that share this node_modules.
+[ -x node_modules/.bin/bun ] || node_deps
+OUT="${1:-dist/dictate}"
+mkdir -p "$(dirname "$OUT")"
+log "Building $OUT"
+# bunfig.toml holds the test setup, not the app's: a binary started in a folder holding one must
+# not pick it up. `.env` in the working folder is still read, as `bun src/main.ts` reads it.
+node_modules/.bin/bun build src/main.ts --compile --no-compile-autoload-bunfig --outfile "$OUT" >&2
+log "Built $OUT ($(du -h "$OUT" | cut -f1))"
