@@ -233,7 +233,7 @@ export function TeamPage({ id }: { id: string }) {
             {lastMember ? (
               <strong>You are the last member: the team is deleted, with its meetings, notes and recordings.</strong>
             ) : (
-              "A team with no members left is deleted; the others stay in this one."
+              "The other members stay in it. A team with no members left is deleted."
             )}
           </p>
           {leaveError.value && (
