@@ -5,7 +5,7 @@ import { AppError } from "../errors.ts";
 import type { AppServices } from "../services.ts";
 import { errorResponse, toAppError } from "./errors.ts";
 import { authRoutes } from "./routes/auth.ts";
-import { clientRoutes } from "./routes/client.ts";
+import { clientNotFoundPage, clientRoutes } from "./routes/client.ts";
 import { meetingRoutes } from "./routes/meetings.ts";
 import { resourceRoutes } from "./routes/resources.ts";
 import { roomSocketRoutes } from "./routes/rooms.ts";
@@ -70,7 +70,13 @@ export function createApp({ services: s, logger, maxBodyBytes = DEFAULT_MAX_BODY
           throw new AppError("INVALID_ARGUMENT", "Text may not contain NUL characters", { status: 422 });
         }
       })
-      .onError(({ code, error, request }) => errorResponse(toAppError(code, error), meta.get(request)?.id, logger))
+      .onError(async ({ code, error, request, server }) => {
+        if (code === "NOT_FOUND") {
+          const page = await clientNotFoundPage(request, server);
+          if (page) return page;
+        }
+        return errorResponse(toAppError(code, error), meta.get(request)?.id, logger);
+      })
       .onAfterResponse(({ request, route, set }) => {
         const m = meta.get(request);
         if (!m) return;

@@ -33,3 +33,25 @@ export function clientRoutes() {
     return app;
   };
 }
+
+/**
+ * A browser that opens an address with no page gets the app, which shows its "Page not found",
+ * with status 404 — not the API's JSON error. The app's HTML is fetched from this server's own
+ * `/` route over loopback (Bun serves the bundle there; Elysia's handlers cannot reach it), each
+ * time, so that a development server's rebuilt bundle is never served stale. API, socket and
+ * asset paths, and anything not asking for HTML, keep the JSON error (null).
+ */
+export async function clientNotFoundPage(request: Request, server: { hostname?: string; port?: number } | null): Promise<Response | null> {
+  if (request.method !== "GET" || !server?.port) return null;
+  if (!(request.headers.get("accept") ?? "").includes("text/html")) return null;
+  const path = new URL(request.url).pathname;
+  if (/^\/(api|ws|_lazy)(\/|$)|\.[a-z0-9]+$/i.test(path)) return null;
+  const host = !server.hostname || server.hostname === "0.0.0.0" || server.hostname === "::" ? "127.0.0.1" : server.hostname.includes(":") ? `[${server.hostname}]` : server.hostname;
+  try {
+    const shell = await fetch(`http://${host}:${server.port}/`, { headers: { accept: "text/html" } });
+    if (!shell.ok) return null;
+    return new Response(await shell.text(), { status: 404, headers: { "content-type": "text/html;charset=utf-8" } });
+  } catch {
+    return null;
+  }
+}
