@@ -1,0 +1,104 @@
+/**
+ * The calendar's and the resources' calls to the server (DESIGN.md §4) and the shapes they answer
+ * with. Errors arrive as `ApiError` from client/lib/api.ts.
+ */
+import { api, type Meeting } from "./api.ts";
+
+export interface Team {
+  id: string;
+  name: string;
+  code: string;
+  createdAt: string;
+  memberCount: number;
+}
+
+/** A meeting as the calendar lists it. */
+export interface CalendarMeeting extends Meeting {
+  createdAt: string;
+  /** Whether I may reschedule or cancel it. */
+  canEdit: boolean;
+}
+
+export interface MeetingInput {
+  teamId?: string | null;
+  title?: string;
+  agenda?: string;
+  startsAt?: string | null;
+  endsAt?: string | null;
+}
+
+export interface Note {
+  id: string;
+  meetingId: string;
+  meetingCode: string;
+  meetingTitle: string;
+  teamId: string | null;
+  title: string;
+  createdAt: string;
+  updatedAt: string;
+  excerpt: string;
+}
+
+export interface NoteWithText extends Note {
+  text: string;
+}
+
+export type RecordingStatus = "recording" | "processing" | "ready" | "failed";
+
+export interface Recording {
+  id: string;
+  meetingId: string;
+  meetingCode: string;
+  meetingTitle: string;
+  teamId: string | null;
+  title: string;
+  status: RecordingStatus;
+  /** 0..1 while processing, else null. */
+  progress: number | null;
+  durationMs: number | null;
+  bytes: number | null;
+  mime: string | null;
+  error: string | null;
+  startedBy: string | null;
+  startedAt: string;
+  stoppedAt: string | null;
+  createdAt: string;
+}
+
+const id = (value: string) => encodeURIComponent(value);
+const query = (params: Record<string, string | undefined>) => {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined) q.set(k, v);
+  const s = q.toString();
+  return s ? `?${s}` : "";
+};
+
+export const listTeams = () => api<{ teams: Team[] }>("GET", "/api/teams").then((r) => r.teams);
+
+/** My meetings and my teams' overlapping `[from, to)`, optionally one team's only. */
+export const listMeetings = (range: { from: Date; to: Date; teamId?: string }) =>
+  api<{ meetings: CalendarMeeting[] }>(
+    "GET",
+    `/api/meetings${query({ from: range.from.toISOString(), to: range.to.toISOString(), teamId: range.teamId })}`,
+  ).then((r) => r.meetings);
+
+export const scheduleMeeting = (input: MeetingInput) => api<{ meeting: CalendarMeeting }>("POST", "/api/meetings", input).then((r) => r.meeting);
+
+export const updateMeeting = (code: string, input: MeetingInput) =>
+  api<{ meeting: CalendarMeeting }>("PATCH", `/api/meetings/${id(code)}`, input).then((r) => r.meeting);
+
+/** 409 when the meeting left notes or recordings. */
+export const cancelMeeting = (code: string) => api<void>("DELETE", `/api/meetings/${id(code)}`);
+
+export const listNotes = (teamId?: string) => api<{ notes: Note[] }>("GET", `/api/notes${query({ teamId })}`).then((r) => r.notes);
+export const getNote = (noteId: string) => api<{ note: NoteWithText }>("GET", `/api/notes/${id(noteId)}`).then((r) => r.note);
+export const renameNote = (noteId: string, title: string) => api<{ note: Note }>("PATCH", `/api/notes/${id(noteId)}`, { title }).then((r) => r.note);
+export const deleteNote = (noteId: string) => api<void>("DELETE", `/api/notes/${id(noteId)}`);
+export const noteExportUrl = (noteId: string) => `/api/notes/${id(noteId)}/export.md`;
+
+export const listRecordings = (teamId?: string) =>
+  api<{ recordings: Recording[] }>("GET", `/api/recordings${query({ teamId })}`).then((r) => r.recordings);
+export const renameRecording = (recordingId: string, title: string) =>
+  api<{ recording: Recording }>("PATCH", `/api/recordings/${id(recordingId)}`, { title }).then((r) => r.recording);
+export const deleteRecording = (recordingId: string) => api<void>("DELETE", `/api/recordings/${id(recordingId)}`);
+export const recordingMediaUrl = (recordingId: string) => `/api/recordings/${id(recordingId)}/media`;
