@@ -170,8 +170,8 @@ export function weekdayNames(locale: string | undefined, style: "short" | "long"
   return Array.from({ length: 7 }, (_, i) => format.format(new Date(2024, 0, 1 + i)));
 }
 
-/** How many colours the team palette has (calendar.css defines `.team-color-0` … `-7`). */
-export const TEAM_COLOR_COUNT = 8;
+/** How many colours the team palette has (calendar.css defines `.team-color-0` … `-5`). */
+export const TEAM_COLOR_COUNT = 6;
 
 function hash(text: string): number {
   // FNV-1a: small, and the same in every browser.

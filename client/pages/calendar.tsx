@@ -251,7 +251,7 @@ function Calendar() {
           </button>
         </div>
         <div class="cal-filter">
-          <label for="cal-team">Show</label>
+          <label for="cal-team">Team</label>
           <select
             id="cal-team"
             value={team.value}
