@@ -153,13 +153,13 @@ export function PreJoin({
           )}
         </figure>
         <div class="prejoin-toggles" role="group" aria-label="Before joining">
-          <button type="button" class={mic.value ? undefined : "off"} aria-pressed={!mic.value} aria-label={mic.value ? "Mute microphone" : "Unmute microphone"} onClick={() => toggle("mic")}>
+          <button type="button" class={mic.value ? undefined : "off"} aria-label={mic.value ? "Mute microphone" : "Unmute microphone"} onClick={() => toggle("mic")}>
             {mic.value ? <MicIcon /> : <MicOffIcon />}
-            <span>{mic.value ? "Mic on" : "Mic off"}</span>
+            <span>{mic.value ? "Mute" : "Unmute"}</span>
           </button>
-          <button type="button" class={camera.value ? undefined : "off"} aria-pressed={!camera.value} aria-label={camera.value ? "Turn camera off" : "Turn camera on"} onClick={() => toggle("camera")}>
+          <button type="button" class={camera.value ? undefined : "off"} aria-label={camera.value ? "Stop camera" : "Start camera"} onClick={() => toggle("camera")}>
             {camera.value ? <CameraIcon /> : <CameraOffIcon />}
-            <span>{camera.value ? "Camera on" : "Camera off"}</span>
+            <span>{camera.value ? "Stop camera" : "Start camera"}</span>
           </button>
         </div>
         {captureError.value && (

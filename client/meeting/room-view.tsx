@@ -245,18 +245,18 @@ function Controls({ room, panel, unread, onPanel, onLeave }: { room: RoomState; 
       <ControlButton label={micOff ? "Unmute microphone" : "Mute microphone"} short={micOff ? "Unmute" : "Mute"} keyHint="m" off={micOff} onClick={() => room.toggleMic()}>
         {micOff ? <MicOffIcon /> : <MicIcon />}
       </ControlButton>
-      <ControlButton label={camOff ? "Turn camera on" : "Turn camera off"} short={camOff ? "Start video" : "Stop video"} keyHint="v" off={camOff} onClick={() => room.toggleCamera()}>
+      <ControlButton label={camOff ? "Start camera" : "Stop camera"} short={camOff ? "Start camera" : "Stop camera"} keyHint="v" off={camOff} onClick={() => room.toggleCamera()}>
         {camOff ? <CameraOffIcon /> : <CameraIcon />}
       </ControlButton>
       {canShareScreen() && (
-        <ControlButton label={sharing ? "Stop sharing screen" : "Share screen"} short={sharing ? "Stop share" : "Share"} keyHint="s" on={sharing} onClick={() => (sharing ? room.stopScreen() : void room.shareScreen())}>
+        <ControlButton label={sharing ? "Stop sharing screen" : "Share screen"} short={sharing ? "Stop sharing" : "Share"} keyHint="s" on={sharing} onClick={() => (sharing ? room.stopScreen() : void room.shareScreen())}>
           <ScreenIcon />
         </ControlButton>
       )}
       <ControlButton label={hand ? "Lower hand" : "Raise hand"} short={hand ? "Lower hand" : "Raise hand"} keyHint="h" on={hand} onClick={() => room.toggleHand()}>
         <HandIcon />
       </ControlButton>
-      <ControlButton label={recording ? "Stop recording" : "Start recording"} short={recording ? "Stop rec" : "Record"} keyHint="r" class={recording ? "recording" : undefined} onClick={() => void room.toggleRecording()}>
+      <ControlButton label={recording ? "Stop recording" : "Start recording"} short={recording ? "Stop recording" : "Start recording"} keyHint="r" class={recording ? "recording" : undefined} onClick={() => void room.toggleRecording()}>
         <RecordIcon />
       </ControlButton>
       <span class="controls-divider" aria-hidden="true" />

@@ -32,6 +32,10 @@ describe.skipIf(!canRunNamespaceScenario || Bun.which("ffmpeg") === null)("the m
     expect(r.pageErrors ?? []).toEqual([]);
   });
 
+  test("the room has no serious accessibility problems (axe-core), with each panel open, light and dark", () => {
+    expect({ people: r.a11yRoomWithPeople, chat: r.a11yRoomWithChatDark, notes: r.a11yRoomWithNotes }).toEqual({ people: [], chat: [], notes: [] });
+  });
+
   test("a signed-in user starts a meeting from home; the pre-join screen shows a preview and device pickers", () => {
     expect(r.signupStatus).toBe(201);
     expect(r.code).toMatch(/^[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4}$/);

@@ -59,6 +59,19 @@ async function newPage(browser: Browser, { colorScheme = "light", phone = false 
   return [context, page];
 }
 
+const AXE = readFileSync(join(ROOT, "node_modules/axe-core/axe.min.js"), "utf8");
+
+/** Serious and critical accessibility problems axe-core finds on the page as it is now. */
+async function audit(page: Page): Promise<string[]> {
+  await page.addScriptTag({ content: AXE });
+  const violations = (await page.evaluate(async () => (await (globalThis as any).axe.run(document, { resultTypes: ["violations"] })).violations)) as {
+    id: string;
+    impact: string;
+    nodes: { target: string[] }[];
+  }[];
+  return violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${v.id} at ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+}
+
 /** The text of the people list entries, as a person reads them. */
 const peopleList = (page: Page) => page.locator("#people-panel .people li").allInnerTexts();
 
@@ -142,6 +155,7 @@ try {
   await until("Grace in Ada's list", async () => (await peopleList(ada)).some((t) => t.includes("Grace")));
   results.adaPeople = await peopleList(ada);
   await shot(ada, "people-panel");
+  results.a11yRoomWithPeople = await audit(ada);
 
   step("Grace renames herself; Ada sees the new name");
   await grace.getByRole("button", { name: "Open people and info" }).click();
@@ -170,6 +184,7 @@ try {
   await ada.getByRole("list", { name: "Chat messages" }).getByText("Hello from Grace").waitFor();
   results.chatAtAda = await ada.getByRole("list", { name: "Chat messages" }).innerText();
   await shot(grace, "chat-dark");
+  results.a11yRoomWithChatDark = await audit(grace);
 
   step("notes typed by one appear at the other");
   await ada.getByRole("button", { name: "Open notes" }).click();
@@ -194,6 +209,7 @@ try {
   });
   results.cursorLabelAtAda = await until("Grace's cursor name at Ada", async () => (await ada.locator(".cm-ySelectionInfo").allInnerTexts()).join(",") || null).catch(() => null);
   await shot(ada, "notes");
+  results.a11yRoomWithNotes = await audit(ada);
 
   step("Grace presses record and is asked to sign in");
   await grace.getByRole("button", { name: "Start recording" }).click();

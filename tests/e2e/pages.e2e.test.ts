@@ -1,0 +1,216 @@
+/**
+ * Every page as a person meets it, in Chromium against the real server (no media: the meeting
+ * page is checked up to its pre-join screen here; the room itself runs with Janus in
+ * meeting-room.e2e.test.ts). axe-core audits each page in light and dark mode for what a screen
+ * reader or a low-vision reader would trip on (names, labels, contrast, landmarks); the theme
+ * switch persists; the phone menu opens; an unknown address shows "Page not found".
+ * Screenshots: .test-artifacts/screenshots/page-*.png.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { canRunBrowser, launchBrowser, newContext, screenshot, watchErrors } from "../helpers/browser.ts";
+import { startServer, type RunningServer } from "../helpers/server.ts";
+
+const AXE = readFileSync(resolve(import.meta.dir, "../../node_modules/axe-core/axe.min.js"), "utf8");
+
+interface Violation {
+  id: string;
+  impact: string;
+  help: string;
+  nodes: { target: string[] }[];
+}
+
+/** Serious and critical axe violations on the page as it is now. */
+async function audit(page: Page): Promise<string[]> {
+  await page.addScriptTag({ content: AXE });
+  const violations = (await page.evaluate(async () => {
+    const r = await (globalThis as any).axe.run(document, { resultTypes: ["violations"] });
+    return r.violations;
+  })) as Violation[];
+  return violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${v.id}: ${v.help} at ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+}
+
+describe.skipIf(!canRunBrowser)("every page, in Chromium", () => {
+  let server: RunningServer;
+  let browser: Browser;
+  let dir = "";
+  let member: BrowserContext;
+  let teamId = "";
+  let meetingCode = "";
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "dictate-pages-"));
+    server = await startServer({ DATA_DIR: dir, NODE_ENV: "production" });
+    browser = await launchBrowser();
+    member = await newContext(browser, { baseURL: server.url });
+    const headers = { origin: server.url };
+    expect((await member.request.post("/api/auth/signup", { data: { email: "lin@example.test", username: "lin", password: "a long enough password" }, headers })).status()).toBe(201);
+    const team = (await (await member.request.post("/api/teams", { data: { name: "Design" }, headers })).json()) as { team: { id: string } };
+    teamId = team.team.id;
+    const tomorrow = new Date(Date.now() + 86_400_000);
+    tomorrow.setUTCHours(10, 0, 0, 0);
+    const meeting = await member.request.post("/api/meetings", {
+      data: { teamId, title: "Design review", agenda: "1. Colours\n2. Type", startsAt: tomorrow.toISOString(), endsAt: new Date(tomorrow.getTime() + 3_600_000).toISOString() },
+      headers,
+    });
+    meetingCode = ((await meeting.json()) as { meeting: { code: string } }).meeting.code;
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const signedOutPages = ["/", "/login", "/signup", "/no-such-page"];
+  const signedInPages = () => ["/", "/calendar", "/teams", `/teams/${teamId}`, "/resources", "/profile"];
+  const slug = (path: string) => (path === "/" ? "home" : path.slice(1).replace(/[^a-z0-9]+/gi, "-").replace(/-[0-9a-f-]{20,}$/, "-detail"));
+
+  for (const scheme of ["light", "dark"] as const) {
+    test(`signed out, ${scheme}: no serious accessibility problems, no page errors`, async () => {
+      const context = await newContext(browser, { baseURL: server.url, colorScheme: scheme });
+      const page = await context.newPage();
+      const errors = watchErrors(page);
+      const problems: Record<string, string[]> = {};
+      for (const path of signedOutPages) {
+        await page.goto(path);
+        await page.locator("main h1").first().waitFor();
+        await page.waitForLoadState("networkidle");
+        problems[path] = await audit(page);
+        await screenshot(page, `page-${slug(path)}-signed-out-${scheme}`);
+      }
+      await page.goto(`/m/${meetingCode}`);
+      await page.getByRole("heading", { name: "Team meeting" }).waitFor();
+      problems["/m (team, signed out)"] = await audit(page);
+      await screenshot(page, `page-meeting-team-only-${scheme}`);
+      await context.close();
+      expect(problems).toEqual(Object.fromEntries(Object.keys(problems).map((k) => [k, []])));
+      expect(errors).toEqual([]);
+    }, 90_000);
+
+    test(`signed in, ${scheme}: no serious accessibility problems, no page errors`, async () => {
+      const context = await newContext(browser, { baseURL: server.url, colorScheme: scheme });
+      await context.addCookies(await member.cookies());
+      const page = await context.newPage();
+      const errors = watchErrors(page);
+      const problems: Record<string, string[]> = {};
+      for (const path of signedInPages()) {
+        await page.goto(path);
+        await page.locator("main h1").first().waitFor();
+        await page.waitForLoadState("networkidle");
+        problems[path] = await audit(page);
+        await screenshot(page, `page-${slug(path)}-${scheme}`);
+      }
+      await page.goto(`/m/${meetingCode}`);
+      await page.getByRole("button", { name: "Join meeting" }).waitFor();
+      await page.waitForLoadState("networkidle");
+      problems["/m (pre-join)"] = await audit(page);
+      await screenshot(page, `page-prejoin-${scheme}`);
+      await context.close();
+      expect(problems).toEqual(Object.fromEntries(Object.keys(problems).map((k) => [k, []])));
+      expect(errors).toEqual([]);
+    }, 120_000);
+  }
+
+  test("an unknown address shows Page not found, with a way home", async () => {
+    const context = await newContext(browser, { baseURL: server.url });
+    const page = await context.newPage();
+    const response = await page.goto("/this/does/not/exist");
+    expect(response?.status()).toBe(404);
+    await expect(page.getByRole("heading", { name: "Page not found" }).count()).resolves.toBe(1);
+    await page.getByRole("link", { name: "Go to the start page" }).click();
+    await page.getByRole("button", { name: "Start a meeting" }).waitFor();
+    expect(new URL(page.url()).pathname).toBe("/");
+    await context.close();
+  });
+
+  test("dark mode follows the system, can be switched, and the switch is remembered", async () => {
+    const context = await newContext(browser, { baseURL: server.url, colorScheme: "dark" });
+    const page = await context.newPage();
+    await page.goto("/");
+    const background = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    const darkBg = await background();
+    await page.getByRole("button", { name: "Switch to light mode" }).click();
+    expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe("light");
+    const lightBg = await background();
+    expect(lightBg).not.toBe(darkBg);
+    await page.reload();
+    await page.getByRole("button", { name: "Switch to dark mode" }).waitFor();
+    expect(await background()).toBe(lightBg);
+    await page.getByRole("button", { name: "Switch to dark mode" }).click();
+    await page.reload();
+    await page.getByRole("button", { name: "Switch to light mode" }).waitFor();
+    expect(await background()).toBe(darkBg);
+    await context.close();
+  });
+
+  test("at phone width the menu opens and closes, and its links work", async () => {
+    const context = await newContext(browser, { baseURL: server.url, phone: true });
+    await context.addCookies(await member.cookies());
+    const page = await context.newPage();
+    await page.goto("/");
+    const calendar = page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Calendar" });
+    expect(await calendar.isVisible()).toBe(false);
+    const toggle = page.getByRole("button", { name: "Open menu" });
+    expect(await toggle.getAttribute("aria-expanded")).toBe("false");
+    await toggle.click();
+    expect(await page.getByRole("button", { name: "Close menu" }).getAttribute("aria-expanded")).toBe("true");
+    expect(await calendar.isVisible()).toBe(true);
+    await screenshot(page, "page-home-phone-menu");
+    await calendar.click();
+    await page.getByRole("heading", { name: "Calendar", exact: false }).first().waitFor();
+    expect(new URL(page.url()).pathname).toBe("/calendar");
+    expect(await page.getByRole("button", { name: "Open menu" }).getAttribute("aria-expanded")).toBe("false");
+    // Nothing on the page is wider than the phone.
+    expect(await page.evaluate(() => document.documentElement.scrollWidth <= innerWidth)).toBe(true);
+    await context.close();
+  });
+
+  test("the keyboard reaches the main actions, with a visible focus ring", async () => {
+    const context = await newContext(browser, { baseURL: server.url });
+    const page = await context.newPage();
+    await page.goto("/");
+    await page.getByRole("button", { name: "Start a meeting" }).waitFor();
+    const reached: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      await page.keyboard.press("Tab");
+      const focused = await page.evaluate(() => {
+        const el = document.activeElement as HTMLElement;
+        // Past the last control, focus leaves the page for the browser's own UI.
+        if (el === document.body) return null;
+        const style = getComputedStyle(el);
+        return { name: el.getAttribute("aria-label") || el.textContent?.trim() || (el as HTMLInputElement).placeholder, ring: style.outlineStyle !== "none" && style.outlineWidth !== "0px" };
+      });
+      if (!focused) break;
+      reached.push(`${focused.name}${focused.ring ? "" : " (NO FOCUS RING)"}`);
+    }
+    expect(reached.filter((r) => r.includes("NO FOCUS RING"))).toEqual([]);
+    expect(reached[0]).toBe("Skip to content");
+    expect(reached).toContain("Start a meeting");
+    expect(reached).toContain("k7fq-xm3t-rpzw");
+    expect(reached).toContain("Log in");
+    await context.close();
+  });
+
+  test("home: an unknown code and a bad code are told apart; starting a meeting opens its pre-join screen", async () => {
+    const context = await newContext(browser, { baseURL: server.url });
+    const page = await context.newPage();
+    await page.goto("/");
+    const input = page.getByLabel("Meeting code or link");
+    await input.fill("not a code!");
+    await page.getByRole("button", { name: "Join", exact: true }).click();
+    expect(await page.getByRole("alert").innerText()).toContain("That is not a meeting code");
+    expect(await input.getAttribute("aria-invalid")).toBe("true");
+    await input.fill("abcd-efgh-jkmn");
+    await page.getByRole("button", { name: "Join", exact: true }).click();
+    await page.getByText("There is no meeting with the code abcd-efgh-jkmn").waitFor();
+    await screenshot(page, "page-home-unknown-code-light");
+    await page.getByRole("button", { name: "Start a meeting" }).click();
+    await page.getByRole("button", { name: "Join meeting" }).waitFor();
+    expect(new URL(page.url()).pathname).toMatch(/^\/m\/[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4}$/);
+    await context.close();
+  });
+});
