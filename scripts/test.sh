@@ -27,6 +27,8 @@ if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
 fi
 media_tools || true
 command -v chromium >/dev/null || apt_install chromium || true
+# Validates docker-compose.yml (`docker-compose config`); no Docker engine is needed or started.
+command -v docker-compose >/dev/null || apt_install docker-compose || true
 
 REPORT="$(mktemp -d)/junit.xml"
 failed_checks=0
