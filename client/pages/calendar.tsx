@@ -41,6 +41,8 @@ const PERSONAL = "personal";
 
 const monthFormat = new Intl.DateTimeFormat(undefined, { month: "long", year: "numeric" });
 const dayFormat = new Intl.DateTimeFormat(undefined, { weekday: "long", day: "numeric", month: "long", year: "numeric" });
+const weekdayFormat = new Intl.DateTimeFormat(undefined, { weekday: "long" });
+const monthNameFormat = new Intl.DateTimeFormat(undefined, { month: "long" });
 const timeFormat = new Intl.DateTimeFormat(undefined, { hour: "numeric", minute: "2-digit" });
 const hourFormat = new Intl.DateTimeFormat(undefined, { hour: "numeric" });
 const dateTimeFormat = new Intl.DateTimeFormat(undefined, { day: "numeric", month: "short", hour: "numeric", minute: "2-digit" });
@@ -317,8 +319,10 @@ function Calendar() {
                 const shown = list.length > MAX_CHIPS ? list.slice(0, MAX_CHIPS - 1) : list;
                 const more = list.length - shown.length;
                 const isToday = day.key === today;
-                const summary = list.map((m) => `${m.title} at ${timeRange(m)} (${teamName(m.teamId)})`).join("; ");
-                const label = `${dayFormat.format(day.date)}${isToday ? ", today" : ""}: ${list.length === 0 ? "no meetings" : list.length === 1 ? `1 meeting, ${summary}` : `${list.length} meetings, ${summary}`}`;
+                // The button's name is its visible text (day number, chips) with the rest around it for
+                // screen readers, so that what is seen is what is read (and what voice control hears).
+                const before = `${weekdayFormat.format(day.date)}, ${monthNameFormat.format(day.date)} `;
+                const after = `${isToday ? ", today" : ""}${list.length === 0 ? ", no meetings" : `; ${list.length === 1 ? "1 meeting" : `${list.length} meetings`}: ${list.map((m) => `${m.title} at ${timeRange(m)} (${teamName(m.teamId)})`).join("; ")}`}`;
                 const classes = ["cal-day", day.inMonth ? "" : "outside", isToday ? "today" : "", day.key === selected.value ? "selected" : ""];
                 return (
                   <td key={day.key}>
@@ -329,14 +333,12 @@ function Calendar() {
                       tabIndex={day.key === tabbable ? 0 : -1}
                       aria-pressed={day.key === selected.value}
                       aria-current={isToday ? "date" : undefined}
-                      aria-label={label}
                       onClick={() => moveTo(day.date)}
                       onKeyDown={(e) => onDayKey(e, day.date)}
                     >
-                      <span class="cal-date" aria-hidden="true">
-                        {day.date.getDate()}
-                      </span>
-                      <span class="cal-chips" aria-hidden="true">
+                      <span class="visually-hidden">{before}</span>
+                      <span class="cal-date">{day.date.getDate()}</span>
+                      <span class="cal-chips">
                         {shown.map((m) => {
                           const { start } = meetingSpan(m);
                           const startsHere = dayKey(start) === day.key;
@@ -355,6 +357,7 @@ function Calendar() {
                           </span>
                         )}
                       </span>
+                      <span class="visually-hidden">{after}</span>
                     </button>
                   </td>
                 );

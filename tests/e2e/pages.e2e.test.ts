@@ -161,8 +161,8 @@ describe.skipIf(!canRunBrowser)("every page, in Chromium", () => {
     expect(await calendar.isVisible()).toBe(true);
     await screenshot(page, "page-home-phone-menu");
     await calendar.click();
-    await page.getByRole("heading", { name: "Calendar", exact: false }).first().waitFor();
-    expect(new URL(page.url()).pathname).toBe("/calendar");
+    await page.waitForURL("**/calendar");
+    await page.locator("main h1").waitFor();
     expect(await page.getByRole("button", { name: "Open menu" }).getAttribute("aria-expanded")).toBe("false");
     // Nothing on the page is wider than the phone.
     expect(await page.evaluate(() => document.documentElement.scrollWidth <= innerWidth)).toBe(true);
