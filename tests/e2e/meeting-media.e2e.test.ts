@@ -9,31 +9,11 @@
  * PLATFORM.md); this file judges the JSON report it prints. Skipped without root, `ip`, Janus or
  * Chromium. (Named *.e2e.test.ts: `bun test` does not pick up a bare *.e2e.ts.)
  */
-import { createTestNamespace, deleteTestNamespace } from "../helpers/netns.ts";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { canRunNamespaceScenario, namespaceScenario } from "../helpers/scenario.ts";
 
-const NS = `dictate-e2e-${process.pid}`;
-const ADDRESS = `10.214.${7 + (process.pid % 200)}.1/24`;
 const SCENARIO_TIMEOUT_MS = 150_000;
-const canRun =
-  process.getuid?.() === 0 && Bun.which("ip") !== null && Bun.which("janus") !== null && Bun.which("chromium") !== null;
-
-
-/** Kills, by pid, every process left inside the namespace (Chromium, the server, Janus). */
-function killNamespace() {
-  const r = spawnSync("ip", ["netns", "pids", NS], { encoding: "utf8" });
-  for (const pid of (r.stdout ?? "").split(/\s+/).filter(Boolean).map(Number)) {
-    try {
-      process.kill(pid, "SIGKILL");
-    } catch {
-      // Already gone.
-    }
-  }
-}
 
 type Flow = {
   participantId: string;
@@ -67,67 +47,24 @@ function summary(r: Record<string, any>) {
   ].join("\n");
 }
 
-describe.skipIf(!canRun)("meeting page with real media (Chromium + Janus in a network namespace)", () => {
-  let child: ChildProcess | null = null;
+describe.skipIf(!canRunNamespaceScenario)("meeting page with real media (Chromium + Janus in a network namespace)", () => {
+  const scenario = namespaceScenario({
+    script: join(import.meta.dir, "meeting-media.scenario.ts"),
+    name: "e2e",
+    subnet: `10.214.${7 + (process.pid % 200)}`,
+    timeoutMs: SCENARIO_TIMEOUT_MS,
+  });
   let report: { results: Record<string, any> } | null = null;
-  let stderr = "";
-  let work = "";
-
-  const stopChild = () => {
-    if (child?.pid && child.exitCode === null && child.signalCode === null) {
-      try {
-        process.kill(-child.pid, "SIGKILL");
-      } catch {
-        // Already gone.
-      }
-    }
-  };
 
   beforeAll(async () => {
-    work = mkdtempSync(join(tmpdir(), "dictate-e2e-media-"));
-    mkdirSync(join(work, "tmp"));
-    createTestNamespace(NS, ADDRESS);
-    try {
-      // Its own process group, so a scenario that hangs is stopped with what it started.
-      const proc = spawn("ip", ["netns", "exec", NS, process.execPath, join(import.meta.dir, "meeting-media.scenario.ts")], {
-        cwd: join(import.meta.dir, "../.."),
-        detached: true,
-        stdio: ["ignore", "pipe", "pipe"],
-        // Playwright's temporary browser profiles go under the work folder too.
-        env: { ...process.env, DICTATE_E2E_WORK: work, TMPDIR: join(work, "tmp") },
-      });
-      child = proc;
-      let stdout = "";
-      proc.stdout!.on("data", (d) => (stdout += d));
-      proc.stderr!.on("data", (d) => {
-        stderr += d;
-        if (process.env.E2E_VERBOSE) process.stderr.write(d);
-      });
-      const exited = new Promise<void>((resolve) => proc.on("exit", () => resolve()));
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const finished = await Promise.race([exited.then(() => true), new Promise<false>((r) => (timer = setTimeout(() => r(false), SCENARIO_TIMEOUT_MS)))]);
-      clearTimeout(timer);
-      if (!finished) throw new Error(`the scenario did not finish in time:\n${stderr}`);
-      const last = stdout.trim().split("\n").filter((l) => l.startsWith('{"results"')).pop();
-      if (!last) throw new Error(`the scenario printed no results:\n${stdout}\n${stderr}`);
-      report = JSON.parse(last);
-    } finally {
-      stopChild();
-      killNamespace();
-    }
+    report = { results: await scenario.run() };
   }, SCENARIO_TIMEOUT_MS + 20_000);
-
-  afterAll(() => {
-    stopChild();
-    killNamespace();
-    deleteTestNamespace(NS);
-    if (work) rmSync(work, { recursive: true, force: true });
-  });
+  afterAll(() => scenario.dispose());
 
   const r = () => report!.results;
 
   test("the scenario ran to the end, well within two minutes", () => {
-    if (report?.results.error) console.error(report.results.error, report.results.serverLog ?? "", JSON.stringify(report.results.frames ?? [], null, 1), stderr);
+    if (report?.results.error) console.error(report.results.error, report.results.serverLog ?? "", JSON.stringify(report.results.frames ?? [], null, 1), scenario.stderr());
     expect(report?.results.error ?? null).toBeNull();
     expect(r().ok).toBe(true);
     console.log(summary(r()));

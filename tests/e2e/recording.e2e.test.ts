@@ -8,88 +8,22 @@
  * pair with a private address and no default route, so no packet can leave it); this file judges
  * the JSON report it prints. Skipped without root, `ip`, Janus, Chromium or ffmpeg.
  */
-import { createTestNamespace, deleteTestNamespace } from "../helpers/netns.ts";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { canRunNamespaceScenario, namespaceScenario } from "../helpers/scenario.ts";
 
 const SCENARIO_TIMEOUT_MS = 200_000;
-const canRun =
-  process.getuid?.() === 0 &&
-  Bun.which("ip") !== null &&
-  Bun.which("janus") !== null &&
-  Bun.which("chromium") !== null &&
-  Bun.which("ffmpeg") !== null &&
-  Bun.which("ffprobe") !== null;
+const canRun = canRunNamespaceScenario && Bun.which("ffmpeg") !== null && Bun.which("ffprobe") !== null;
 
-
-/** Creates a namespace, runs the scenario in it and returns its report; `dispose` removes everything. */
+/** The recording scenario in a namespace of its own, storing on disk or in S3 (s3rver). */
 function scenarioRun(variant: "disk" | "s3", subnet: number) {
-  const ns = `dictate-rec-${variant}-${process.pid}`;
-  let child: ChildProcess | null = null;
-  let work = "";
-  let stderr = "";
-  const killNamespace = () => {
-    const r = spawnSync("ip", ["netns", "pids", ns], { encoding: "utf8" });
-    for (const pid of (r.stdout ?? "").split(/\s+/).filter(Boolean).map(Number)) {
-      try {
-        process.kill(pid, "SIGKILL");
-      } catch {
-        // Already gone.
-      }
-    }
-  };
-  const stopChild = () => {
-    if (child?.pid && child.exitCode === null && child.signalCode === null) {
-      try {
-        process.kill(-child.pid, "SIGKILL");
-      } catch {
-        // Already gone.
-      }
-    }
-  };
-  return {
-    stderr: () => stderr,
-    async run(): Promise<Record<string, any>> {
-      work = mkdtempSync(join(tmpdir(), `dictate-e2e-rec-${variant}-`));
-      mkdirSync(join(work, "tmp"));
-      createTestNamespace(ns, `10.215.${subnet}.1/24`);
-      try {
-        const proc = spawn("ip", ["netns", "exec", ns, process.execPath, join(import.meta.dir, "recording.scenario.ts")], {
-          cwd: join(import.meta.dir, "../.."),
-          detached: true,
-          stdio: ["ignore", "pipe", "pipe"],
-          env: { ...process.env, DICTATE_E2E_WORK: work, TMPDIR: join(work, "tmp"), DICTATE_E2E_S3: variant === "s3" ? "1" : "0" },
-        });
-        child = proc;
-        let stdout = "";
-        proc.stdout!.on("data", (d) => (stdout += d));
-        proc.stderr!.on("data", (d) => {
-          stderr += d;
-          if (process.env.E2E_VERBOSE) process.stderr.write(d);
-        });
-        const exited = new Promise<void>((resolve) => proc.on("exit", () => resolve()));
-        let timer: ReturnType<typeof setTimeout> | undefined;
-        const finished = await Promise.race([exited.then(() => true), new Promise<false>((r) => (timer = setTimeout(() => r(false), SCENARIO_TIMEOUT_MS)))]);
-        clearTimeout(timer);
-        if (!finished) throw new Error(`the scenario did not finish in time:\n${stderr}`);
-        const last = stdout.trim().split("\n").filter((l) => l.startsWith('{"results"')).pop();
-        if (!last) throw new Error(`the scenario printed no results:\n${stdout}\n${stderr}`);
-        return JSON.parse(last).results;
-      } finally {
-        stopChild();
-        killNamespace();
-      }
-    },
-    dispose() {
-      stopChild();
-      killNamespace();
-      deleteTestNamespace(ns);
-      if (work) rmSync(work, { recursive: true, force: true });
-    },
-  };
+  return namespaceScenario({
+    script: join(import.meta.dir, "recording.scenario.ts"),
+    name: `rec-${variant}`,
+    subnet: `10.215.${subnet}`,
+    timeoutMs: SCENARIO_TIMEOUT_MS,
+    env: { DICTATE_E2E_S3: variant === "s3" ? "1" : "0" },
+  });
 }
 
 function judgeCommon(r: () => Record<string, any>, stderr: () => string) {
