@@ -6,7 +6,7 @@ import { useSignal } from "@preact/signals";
 import type { ComponentChildren } from "preact";
 import { useEffect } from "preact/hooks";
 import { currentPath, onLinkClick } from "../lib/router.ts";
-import { currentUser, logOut } from "../lib/session.ts";
+import { currentUser, logOut, requireUser } from "../lib/session.ts";
 import { theme, toggleTheme } from "../lib/theme.ts";
 import { MenuIcon, MoonIcon, SunIcon } from "./icons.tsx";
 
@@ -85,5 +85,24 @@ export function Layout({ children, title }: { children: ComponentChildren; title
         {children}
       </main>
     </>
+  );
+}
+
+/**
+ * A page for signed-in people: `render` runs once the user is known; meanwhile "Loading…", and a
+ * signed-out visitor is sent to log in (and brought back afterwards).
+ */
+export function SignedInPage({ title, render }: { title: string; render(): ComponentChildren }) {
+  const user = requireUser();
+  return (
+    <Layout title={title}>
+      {user ? (
+        render()
+      ) : (
+        <p role="status" class="muted">
+          Loading…
+        </p>
+      )}
+    </Layout>
   );
 }

@@ -8,7 +8,8 @@ import { useSignal, type Signal } from "@preact/signals";
 import { useEffect, useRef } from "preact/hooks";
 import { ConfirmDialog } from "../components/confirm.tsx";
 import { Field, FormError, describeError } from "../components/form.tsx";
-import { Layout } from "../components/layout.tsx";
+import { SignedInPage } from "../components/layout.tsx";
+import { LoadError } from "../components/load-error.tsx";
 import { ApiError } from "../lib/api.ts";
 import { cancelMeeting, listMeetings, listTeams, scheduleMeeting, updateMeeting, type CalendarMeeting, type Team } from "../lib/calendar-api.ts";
 import {
@@ -32,7 +33,6 @@ import {
   type YearMonth,
 } from "../lib/calendar-dates.ts";
 import { navigate, onLinkClick } from "../lib/router.ts";
-import { requireUser } from "../lib/session.ts";
 import "../styles/calendar.css";
 
 /** Chips a day shows before the rest become "+N more". */
@@ -71,18 +71,7 @@ function defaultDay(ym: YearMonth): string {
 type FormState = { mode: "new"; day: string } | { mode: "edit"; meeting: CalendarMeeting };
 
 export function CalendarPage() {
-  const user = requireUser();
-  return (
-    <Layout title="Calendar">
-      {user ? (
-        <Calendar />
-      ) : (
-        <p role="status" class="muted">
-          Loading…
-        </p>
-      )}
-    </Layout>
-  );
+  return <SignedInPage title="Calendar" render={() => <Calendar />} />;
 }
 
 function Calendar() {
@@ -292,14 +281,7 @@ function Calendar() {
       <p role="status" class="cal-status">
         {loading.value ? "Loading meetings…" : status.value}
       </p>
-      {loadError.value && (
-        <p role="alert" class="error">
-          Could not load the meetings: {loadError.value}{" "}
-          <button type="button" class="link-button" onClick={() => reload.value++}>
-            Try again
-          </button>
-        </p>
-      )}
+      <LoadError what="the meetings" error={loadError.value} onRetry={() => reload.value++} />
 
       <table class="cal-grid" aria-labelledby="cal-month" aria-busy={loading.value ? "true" : undefined}>
         <thead>

@@ -7,7 +7,8 @@
 import { useSignal } from "@preact/signals";
 import { useEffect, useRef } from "preact/hooks";
 import { ConfirmDialog } from "../components/confirm.tsx";
-import { Layout } from "../components/layout.tsx";
+import { SignedInPage } from "../components/layout.tsx";
+import { LoadError } from "../components/load-error.tsx";
 import type { MarkdownPart } from "../lazy/markdown.ts";
 import {
   deleteNote,
@@ -26,7 +27,6 @@ import {
 } from "../lib/calendar-api.ts";
 import { loadLazy } from "../lib/lazy.ts";
 import { navigate, onLinkClick } from "../lib/router.ts";
-import { requireUser } from "../lib/session.ts";
 import "../styles/resources.css";
 
 const POLL_MS = 2000;
@@ -83,18 +83,7 @@ function readUrl(): { kind: Kind; team: string } {
 }
 
 export function ResourcesPage() {
-  const user = requireUser();
-  return (
-    <Layout title="Resources">
-      {user ? (
-        <Resources />
-      ) : (
-        <p role="status" class="muted">
-          Loading…
-        </p>
-      )}
-    </Layout>
-  );
+  return <SignedInPage title="Resources" render={() => <Resources />} />;
 }
 
 function Resources() {
@@ -332,14 +321,7 @@ function Resources() {
       <p role="status" class="res-status">
         {loading.value ? "Loading…" : status.value}
       </p>
-      {loadError.value && (
-        <p role="alert" class="error">
-          Could not load your resources: {loadError.value}{" "}
-          <button type="button" class="link-button" onClick={() => reload.value++}>
-            Try again
-          </button>
-        </p>
-      )}
+      <LoadError what="your resources" error={loadError.value} onRetry={() => reload.value++} />
 
       {!loading.value && !loadError.value && items.length === 0 && (
         <div class="panel res-empty">
