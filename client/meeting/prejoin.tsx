@@ -147,17 +147,17 @@ export function PreJoin({
           <video ref={video} autoplay playsInline muted class="mirror" aria-label="Your camera preview" />
           {(!hasVideo || !camera.value) && (
             <div class="avatar">
-              <span aria-hidden="true">{starting.value ? "…" : camera.value ? "?" : ""}</span>
+              <span aria-hidden="true">{starting.value ? "…" : <CameraOffIcon />}</span>
               <p class="avatar-note">{starting.value ? "Starting your camera…" : !camera.value ? "Your camera is off" : "No camera"}</p>
             </div>
           )}
         </figure>
         <div class="prejoin-toggles" role="group" aria-label="Before joining">
-          <button type="button" class={mic.value ? undefined : "off"} aria-label={mic.value ? "Mute microphone" : "Unmute microphone"} onClick={() => toggle("mic")}>
+          <button type="button" class={mic.value ? undefined : "off"} disabled={!stream.value?.getAudioTracks().length} aria-label={mic.value ? "Mute microphone" : "Unmute microphone"} onClick={() => toggle("mic")}>
             {mic.value ? <MicIcon /> : <MicOffIcon />}
             <span>{mic.value ? "Mute" : "Unmute"}</span>
           </button>
-          <button type="button" class={camera.value ? undefined : "off"} aria-label={camera.value ? "Stop camera" : "Start camera"} onClick={() => toggle("camera")}>
+          <button type="button" class={camera.value ? undefined : "off"} disabled={!hasVideo} aria-label={camera.value ? "Stop camera" : "Start camera"} onClick={() => toggle("camera")}>
             {camera.value ? <CameraIcon /> : <CameraOffIcon />}
             <span>{camera.value ? "Stop camera" : "Start camera"}</span>
           </button>

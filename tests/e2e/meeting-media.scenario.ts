@@ -242,7 +242,7 @@ try {
   server = Bun.spawn([process.execPath, "src/main.ts"], {
     cwd: ROOT,
     // Only what the server needs: nothing configured means embedded Janus and PGlite.
-    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: work, TMPDIR: process.env.TMPDIR ?? work, DATA_DIR: dataDir, HOST: "127.0.0.1", PORT: String(port), LOG_LEVEL: process.env.E2E_SERVER_LOG_LEVEL ?? "warn" },
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: work, TMPDIR: process.env.TMPDIR ?? work, DATA_DIR: dataDir, HOST: "127.0.0.1", PORT: String(port), NODE_ENV: "production", LOG_LEVEL: process.env.E2E_SERVER_LOG_LEVEL ?? "warn" },
     stdin: "ignore",
     stdout: Bun.file(serverLog),
     stderr: Bun.file(join(work, "server.err")),

@@ -87,7 +87,7 @@ describe.skipIf(!canRunNamespaceScenario || Bun.which("ffmpeg") === null)("the m
     expect(r.guestRecordDialog).toContain("Sign in to record");
   });
 
-  test("a signed-in user records; everyone sees it; the recording is processed, listed under Resources, and plays", () => {
+  test("a signed-in user records; everyone sees it; the recording is processed, listed under Resources, plays, and is renamed", () => {
     expect(r.recordingIndicatorAtGrace).toContain("Recording");
     expect(r.readyBannerAtAda).toContain("The recording is ready");
     expect(r.recordingsApi).toHaveLength(1);
@@ -95,6 +95,7 @@ describe.skipIf(!canRunNamespaceScenario || Bun.which("ffmpeg") === null)("the m
     expect(r.recordingsApi[0].durationMs).toBeGreaterThan(2_000);
     expect(r.played.currentTime).toBeGreaterThan(0.3);
     expect(r.played.videoWidth).toBeGreaterThan(0);
+    expect(r.renamedRecording).toBe("Release planning");
   });
 
   test("at phone width the controls fit the screen", () => {

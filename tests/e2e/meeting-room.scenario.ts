@@ -251,6 +251,11 @@ try {
       return v.currentTime > 0.3 && v.videoWidth > 0 ? { currentTime: v.currentTime, videoWidth: v.videoWidth } : null;
     }), 20_000);
   await shot(adaResources, "resources-playing");
+  await adaResources.getByRole("button", { name: `Rename ${rec.title}` }).click();
+  await adaResources.getByLabel("New title").fill("Release planning");
+  await adaResources.keyboard.press("Enter");
+  await adaResources.getByRole("heading", { name: "Release planning" }).waitFor();
+  results.renamedRecording = ((await (await adaResources.request.get(`/api/recordings/${rec.id}`)).json()) as { recording: { title: string } }).recording.title;
 
   step("phone width: the room's controls and a panel fit");
   const [, phone] = await newPage(graceBrowser!, { phone: true });

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { canRunBrowser, launchBrowser, newContext, screenshot, watchErrors } from "../helpers/browser.ts";
 import { startServer, type RunningServer } from "../helpers/server.ts";
 
@@ -212,5 +212,26 @@ describe.skipIf(!canRunBrowser)("every page, in Chromium", () => {
     await page.getByRole("button", { name: "Join meeting" }).waitFor();
     expect(new URL(page.url()).pathname).toMatch(/^\/m\/[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4}$/);
     await context.close();
+  });
+
+  test("a blocked camera gets a clear message on the pre-join screen, and the meeting can still be joined", async () => {
+    // No --use-fake-ui-for-media-stream and no permission granted: headless Chromium refuses the camera.
+    const blocked = await chromium.launch({ executablePath: "/usr/bin/chromium", headless: true, args: ["--no-sandbox", "--use-fake-device-for-media-stream"] });
+    try {
+      const context = await blocked.newContext({ baseURL: server.url });
+      const page = await context.newPage();
+      await page.goto("/");
+      await page.getByRole("button", { name: "Start a meeting" }).click();
+      const alert = page.getByRole("alert");
+      await alert.waitFor();
+      expect(await alert.innerText()).toContain("Your camera and microphone are blocked for this site");
+      await screenshot(page, "page-prejoin-camera-blocked");
+      await page.getByLabel("Your name").fill("Nomedia");
+      await page.getByRole("button", { name: "Join meeting" }).click();
+      await page.getByRole("toolbar", { name: "Meeting controls" }).waitFor();
+      expect(await page.locator('figure[data-self="true"] figcaption').innerText()).toContain("Nomedia (you)");
+    } finally {
+      await blocked.close();
+    }
   });
 });

@@ -92,6 +92,7 @@ try {
     DATA_DIR: dataDir,
     HOST: "127.0.0.1",
     PORT: String(port),
+    NODE_ENV: "production",
     LOG_LEVEL: process.env.E2E_SERVER_LOG_LEVEL ?? "warn",
   };
   if (useS3) {

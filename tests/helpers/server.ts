@@ -24,7 +24,9 @@ export async function startServer(
   const proc = Bun.spawn(command, {
     cwd: ROOT,
     // No media unless a test asks for it: a server killed with SIGKILL would orphan its Janus.
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "info", JANUS_BIN: "/nonexistent/janus", ...env },
+    // Production mode, as `npm start` runs it: the client is bundled once at start, and no
+    // development file watcher reloads the pages when a source file changes mid-test.
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "info", NODE_ENV: "production", JANUS_BIN: "/nonexistent/janus", ...env },
     stdout: "pipe",
     stderr: "pipe",
     stdin: "ignore",
