@@ -7,7 +7,10 @@ const BUN = process.execPath;
 export interface RunningServer {
   url: string;
   port: number;
+  pid: number;
   proc: Subprocess<"ignore", "pipe", "pipe">;
+  /** Milliseconds from spawn to the "Dictate is listening" line. */
+  listeningMs: number;
   /** Everything the process printed so far. */
   output(): string;
   stop(signal?: NodeJS.Signals): Promise<number>;
@@ -19,14 +22,29 @@ export interface RunningServer {
  */
 export async function startServer(
   env: Record<string, string>,
-  { timeoutMs = 60_000, command = [BUN, "src/main.ts"] }: { timeoutMs?: number; command?: string[] } = {},
+  {
+    timeoutMs = 60_000,
+    command = [BUN, "src/main.ts"],
+    cwd = ROOT,
+    embeddedJanus = false,
+  }: { timeoutMs?: number; command?: string[]; cwd?: string; embeddedJanus?: boolean } = {},
 ): Promise<RunningServer> {
+  const started = performance.now();
   const proc = Bun.spawn(command, {
-    cwd: ROOT,
+    cwd,
     // No media unless a test asks for it: a server killed with SIGKILL would orphan its Janus.
     // Production mode, as `npm start` runs it: the client is bundled once at start, and no
     // development file watcher reloads the pages when a source file changes mid-test.
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "info", NODE_ENV: "production", JANUS_BIN: "/nonexistent/janus", ...env },
+    env: {
+      PATH: process.env.PATH ?? "",
+      HOME: process.env.HOME ?? "/tmp",
+      PORT: "0",
+      HOST: "127.0.0.1",
+      LOG_LEVEL: "info",
+      NODE_ENV: "production",
+      ...(embeddedJanus ? {} : { JANUS_BIN: "/nonexistent/janus" }),
+      ...env,
+    },
     stdout: "pipe",
     stderr: "pipe",
     stdin: "ignore",
@@ -45,24 +63,30 @@ export async function startServer(
   void pump(proc.stderr);
   const deadline = Date.now() + timeoutMs;
   let port = 0;
+  let listeningMs = 0;
   while (!port) {
     const line = out.split("\n").find((l) => l.includes('"Dictate is listening"'));
-    if (line) port = JSON.parse(line).port;
+    if (line) {
+      port = JSON.parse(line).port;
+      listeningMs = performance.now() - started;
+    }
     else if (proc.exitCode !== null) throw new Error(`server exited with ${proc.exitCode}:\n${out}`);
     else if (Date.now() > deadline) {
       proc.kill("SIGKILL");
       throw new Error(`server did not start in ${timeoutMs} ms:\n${out}`);
-    } else await Bun.sleep(25);
+    } else await Bun.sleep(10);
   }
   return {
     url: `http://127.0.0.1:${port}`,
     port,
+    pid: proc.pid,
     proc,
+    listeningMs,
     output: () => out,
     async stop(signal = "SIGTERM") {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
       // A clean stop takes Janus down with it; give it time, then insist.
-      const timer = setTimeout(() => proc.kill("SIGKILL"), 10_000);
+      const timer = setTimeout(() => proc.kill("SIGKILL"), 15_000);
       const code = await proc.exited;
       clearTimeout(timer);
       return code;

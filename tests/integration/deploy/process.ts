@@ -2,7 +2,7 @@
  * Builds the single binary and runs it (or the source) as a process in a folder of one's choosing,
  * for the deploy tests and bench/binary.ts.
  */
-import type { Subprocess } from "bun";
+import { startServer, type RunningServer } from "../../helpers/server.ts";
 import { readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 
@@ -17,72 +17,15 @@ export async function buildBinary(outfile: string): Promise<{ ms: number }> {
   return { ms: performance.now() - started };
 }
 
-export interface Running {
-  url: string;
-  port: number;
-  pid: number;
-  proc: Subprocess<"ignore", "pipe", "pipe">;
-  /** Milliseconds from spawn to the "Dictate is listening" line. */
-  listeningMs: number;
-  output(): string;
-  /** Signals the process and waits for it (SIGKILL after 15 s); returns its exit code. */
-  stop(signal?: NodeJS.Signals): Promise<number>;
-}
+export type Running = RunningServer;
 
 /**
- * Spawns `command` in `cwd` with only the given environment (plus PATH and HOME), on a free port
- * of 127.0.0.1 unless `env.PORT` says otherwise, and waits until it says it listens.
+ * Spawns `command` (the binary, or the source) in `cwd` with only the given environment (plus PATH
+ * and HOME), with its embedded Janus, on a free port of 127.0.0.1 unless `env.PORT` says
+ * otherwise, and waits until it says it listens.
  */
-export async function startDictate(command: string[], { cwd, env = {}, timeoutMs = 60_000 }: { cwd: string; env?: Record<string, string>; timeoutMs?: number }): Promise<Running> {
-  const started = performance.now();
-  const proc = Bun.spawn(command, {
-    cwd,
-    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/tmp", PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "info", ...env },
-    stdout: "pipe",
-    stderr: "pipe",
-    stdin: "ignore",
-  });
-  let out = "";
-  const pump = async (stream: ReadableStream<Uint8Array>) => {
-    const decoder = new TextDecoder();
-    const reader = stream.getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      out += decoder.decode(value, { stream: true });
-    }
-  };
-  void pump(proc.stdout);
-  void pump(proc.stderr);
-  const deadline = Date.now() + timeoutMs;
-  let port = 0;
-  let listeningMs = 0;
-  while (!port) {
-    const line = out.split("\n").find((l) => l.includes('"Dictate is listening"'));
-    if (line) {
-      port = JSON.parse(line).port;
-      listeningMs = performance.now() - started;
-    } else if (proc.exitCode !== null) throw new Error(`${command.join(" ")} exited with ${proc.exitCode}:\n${out}`);
-    else if (Date.now() > deadline) {
-      proc.kill("SIGKILL");
-      throw new Error(`${command.join(" ")} did not start in ${timeoutMs} ms:\n${out}`);
-    } else await Bun.sleep(10);
-  }
-  return {
-    url: `http://127.0.0.1:${port}`,
-    port,
-    pid: proc.pid,
-    proc,
-    listeningMs,
-    output: () => out,
-    async stop(signal = "SIGTERM") {
-      if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
-      const timer = setTimeout(() => proc.kill("SIGKILL"), 15_000);
-      const code = await proc.exited;
-      clearTimeout(timer);
-      return code;
-    },
-  };
+export function startDictate(command: string[], { cwd, env = {}, timeoutMs = 60_000 }: { cwd: string; env?: Record<string, string>; timeoutMs?: number }): Promise<Running> {
+  return startServer(env, { command, cwd, timeoutMs, embeddedJanus: true });
 }
 
 /** Pids of the `janus` processes whose parent is `pid` (the embedded Janus of a Dictate process). */
