@@ -29,6 +29,7 @@ describe("loadConfig", () => {
       JANUS_URL: "ws://janus:8188",
       S3_BUCKET: "recordings",
       S3_ENDPOINT: "http://minio:9000",
+      S3_PUBLIC_ENDPOINT: "https://files.example.com",
       S3_ACCESS_KEY_ID: "k",
       S3_SECRET_ACCESS_KEY: "s",
       TURN_URLS: "turn:turn.example.com:3478?transport=udp, turns:turn.example.com:5349",
@@ -36,7 +37,7 @@ describe("loadConfig", () => {
       LOG_LEVEL: "DEBUG",
     });
     expect(c.publicUrl).toBe("https://meet.example.com");
-    expect(c.s3).toEqual({ bucket: "recordings", endpoint: "http://minio:9000", region: "us-east-1", accessKeyId: "k", secretAccessKey: "s" });
+    expect(c.s3).toEqual({ bucket: "recordings", endpoint: "http://minio:9000", publicEndpoint: "https://files.example.com", region: "us-east-1", accessKeyId: "k", secretAccessKey: "s" });
     expect(c.turn).toEqual({ urls: ["turn:turn.example.com:3478?transport=udp", "turns:turn.example.com:5349"], secret: "shh" });
     expect(c.logLevel).toBe("debug");
   });

@@ -9,6 +9,8 @@ export type LogLevel = "trace" | "debug" | "info" | "warn" | "error" | "fatal" |
 export interface S3Config {
   bucket: string;
   endpoint: string | null;
+  /** Where browsers reach the storage for downloads, when not at `endpoint`. */
+  publicEndpoint: string | null;
   region: string;
   accessKeyId: string | null;
   secretAccessKey: string | null;
@@ -115,6 +117,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     ? {
         bucket,
         endpoint: url("S3_ENDPOINT", ["http:", "https:"]),
+        publicEndpoint: url("S3_PUBLIC_ENDPOINT", ["http:", "https:"]),
         region: str("S3_REGION") ?? "us-east-1",
         accessKeyId: str("S3_ACCESS_KEY_ID"),
         secretAccessKey: str("S3_SECRET_ACCESS_KEY"),

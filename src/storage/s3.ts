@@ -17,6 +17,12 @@ export interface S3BlobStoreOptions {
   secretAccessKey?: string | null;
   /** Bucket in the path instead of the host name; defaults to true when `endpoint` is set. */
   forcePathStyle?: boolean;
+  /**
+   * Where browsers reach the same storage, when it differs from `endpoint` (a MinIO the server
+   * calls `http://minio:9000` inside a compose network, but browsers reach at
+   * `https://files.example.com`): presigned download URLs are signed for this one.
+   */
+  publicEndpoint?: string | null;
 }
 
 export type S3BlobStore = BlobStore & {
@@ -60,17 +66,21 @@ export function createS3BlobStore(options: S3BlobStoreOptions): S3BlobStore {
   if ((options.accessKeyId ?? null) === null !== ((options.secretAccessKey ?? null) === null)) {
     throw new Error("S3 accessKeyId and secretAccessKey must be given together");
   }
-  const client = new S3Client({
-    region,
-    endpoint,
-    forcePathStyle: options.forcePathStyle ?? endpoint !== undefined,
-    credentials:
-      options.accessKeyId && options.secretAccessKey
-        ? { accessKeyId: options.accessKeyId, secretAccessKey: options.secretAccessKey }
-        : undefined,
-    // Without these a black-holed endpoint hangs forever, and the SDK only warns on a slow request.
-    requestHandler: { connectionTimeout: 5_000, requestTimeout: 120_000, throwOnRequestTimeout: true },
-  });
+  const clientFor = (at: string | undefined) =>
+    new S3Client({
+      region,
+      endpoint: at,
+      forcePathStyle: options.forcePathStyle ?? endpoint !== undefined,
+      credentials:
+        options.accessKeyId && options.secretAccessKey
+          ? { accessKeyId: options.accessKeyId, secretAccessKey: options.secretAccessKey }
+          : undefined,
+      // Without these a black-holed endpoint hangs forever, and the SDK only warns on a slow request.
+      requestHandler: { connectionTimeout: 5_000, requestTimeout: 120_000, throwOnRequestTimeout: true },
+    });
+  const client = clientFor(endpoint);
+  // Presigning is local (no request is sent): a URL for browsers is signed with their host in it.
+  const presigner = options.publicEndpoint ? clientFor(options.publicEndpoint) : client;
   const where = endpoint ?? `s3.${region}.amazonaws.com`;
 
   const failure = (op: string, key: string, err: unknown): Error => {
@@ -181,10 +191,11 @@ export function createS3BlobStore(options: S3BlobStoreOptions): S3BlobStore {
       if (!Number.isInteger(expiresInSeconds) || expiresInSeconds < 1 || expiresInSeconds > MAX_PRESIGN_SECONDS) {
         throw new RangeError(`expiresInSeconds must be a whole number from 1 to ${MAX_PRESIGN_SECONDS} (got ${expiresInSeconds})`);
       }
-      return getSignedUrl(client, new GetObjectCommand({ Bucket: bucket, Key: key }), { expiresIn: expiresInSeconds });
+      return getSignedUrl(presigner, new GetObjectCommand({ Bucket: bucket, Key: key }), { expiresIn: expiresInSeconds });
     },
     destroy() {
       client.destroy();
+      if (presigner !== client) presigner.destroy();
     },
   };
 }

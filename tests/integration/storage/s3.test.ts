@@ -88,6 +88,26 @@ describe("S3 BlobStore on s3rver", () => {
     expect(new Uint8Array(await part.arrayBuffer())).toEqual(data.slice(100, 200));
   }, SLOW);
 
+  test("with a public endpoint, presigned URLs name it (browsers reach storage where the server does not)", async () => {
+    const data = patternBytes(300, 9);
+    await store.put("play/public.webm", data, "video/webm");
+    // The same s3rver under another name: the server uses 127.0.0.1, browsers "localhost".
+    const publicEndpoint = s3.endpoint.replace("127.0.0.1", "localhost");
+    const viaPublic = createS3BlobStore({ ...s3.options, publicEndpoint });
+    try {
+      const url = new URL(await viaPublic.presignGet("play/public.webm", 300));
+      expect(url.origin).toBe(publicEndpoint);
+      expect(url.pathname).toBe(`/${s3.bucket}/play/public.webm`);
+      const res = await fetch(url);
+      expect(res.status).toBe(200);
+      expect(new Uint8Array(await res.arrayBuffer())).toEqual(data);
+      // Uploads and reads still go to the server's own endpoint.
+      expect(new Uint8Array(await (await viaPublic.read("play/public.webm"))!.arrayBuffer())).toEqual(data);
+    } finally {
+      viaPublic.destroy();
+    }
+  }, SLOW);
+
   test("a presigned URL stops working once it has expired", async () => {
     await store.put("play/short.webm", patternBytes(10), "video/webm");
     const url = new URL(await store.presignGet("play/short.webm", 1));
