@@ -56,7 +56,17 @@ await services.rooms.start();
 services.recordingWorker.start();
 const app = createApp({ services, logger });
 // The app refuses bodies over 64 KB by Content-Length; this caps chunked ones the same way.
-app.listen({ port: config.port, hostname: config.host, reusePort: false, maxRequestBodySize: 1024 * 1024 });
+try {
+  app.listen({ port: config.port, hostname: config.host, reusePort: false, maxRequestBodySize: 1024 * 1024 });
+} catch (err) {
+  // The port is taken (or the address is not ours): say so, and take down the Janus we started.
+  logger.fatal({ err, port: config.port, host: config.host }, `cannot listen on ${config.host}:${config.port}`);
+  await services.recordingWorker.stop();
+  await stopMedia();
+  await redis?.quit();
+  await database.close();
+  process.exit(1);
+}
 logger.info({ url: config.publicUrl, port: app.server?.port, node: redis ? nodeId : undefined }, "Dictate is listening");
 
 let stopping = false;

@@ -2,7 +2,7 @@ import { afterAll, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startServer, type RunningServer } from "../../helpers/server.ts";
+import { runServerToExit, startServer, type RunningServer } from "../../helpers/server.ts";
 
 const dataDir = mkdtempSync(join(tmpdir(), "dictate-start-"));
 let server: RunningServer | undefined;
@@ -41,3 +41,20 @@ test("without Janus installed the server still starts, and says in one line what
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("a port already in use stops the start with a clear message, and takes down the Janus it started", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "dictate-port-taken-"));
+  const squatter = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response("someone else") });
+  try {
+    const { code, stdout, stderr } = await runServerToExit({ DATA_DIR: dir, HOST: "127.0.0.1", PORT: String(squatter.port), JANUS_BIN: "janus", LOG_LEVEL: "info" });
+    expect(code).toBe(1);
+    expect(stdout + stderr).toContain(`cannot listen on 127.0.0.1:${squatter.port}`);
+    const up = (stdout + stderr).split("\n").find((l) => l.includes('"janus is up"'));
+    const janus = Number(JSON.parse(up!).janusPid);
+    expect(janus).toBeGreaterThan(0);
+    expect(() => process.kill(janus, 0)).toThrow();
+  } finally {
+    squatter.stop(true);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}, 60_000);
