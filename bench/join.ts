@@ -35,8 +35,8 @@
  *
  * Environment knobs (defaults in brackets): BENCH_JOINS [20], BENCH_WARMUP [2],
  * BENCH_CPU_PARTICIPANTS ["2,4,6"], BENCH_SETTLE_MS [5000], BENCH_WINDOW_MS [15000],
- * BENCH_NODE_ENV [unset: the server runs as scripts/start.sh runs it, which makes Bun serve the
- * client as a development bundle; "production" serves the minified one].
+ * BENCH_NODE_ENV ["production", as scripts/start.sh runs the server: the minified bundle, built once
+ * at start; "development" serves Bun's development bundle].
  *
  * All of it shares one 2-core machine: Chromium (every participant's encoders and decoders) competes
  * with the server and Janus, so its CPU is printed beside theirs.
@@ -243,7 +243,7 @@ if (loadBefore[0]! > availableParallelism() * 0.5) {
   console.log(`WARNING: the machine was already busy before the bench (1-minute load ${loadBefore[0]!.toFixed(2)}): the figures are skewed by other work`);
 }
 
-if (report.chromium) console.log(`Chromium ${report.chromium}; server (NODE_ENV ${report.nodeEnv ?? "unset, as scripts/start.sh runs it"}) healthy after ${fmt(report.serverReadyMs)} ms; Janus pid ${report.janus?.pid} (${report.janus?.url})`);
+if (report.chromium) console.log(`Chromium ${report.chromium}; server (NODE_ENV ${report.nodeEnv}) healthy after ${fmt(report.serverReadyMs)} ms; Janus pid ${report.janus?.pid} (${report.janus?.url})`);
 if (report.dictatePublisherUpMs !== undefined) {
   console.log(`publishers up: Dictate page ${report.dictatePublisherUpMs} ms (join to camera connected), bare page ${fmt(report.barePublisherUpMs)} ms (to webrtcup)`);
 }

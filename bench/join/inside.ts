@@ -6,7 +6,7 @@
  *
  * Environment: DICTATE_BENCH_WORK (a folder bench/join.ts owns and deletes), TMPDIR inside it;
  * BENCH_JOINS (20), BENCH_WARMUP (2), BENCH_CPU_PARTICIPANTS ("2,4,6"), BENCH_SETTLE_MS (5000),
- * BENCH_WINDOW_MS (15000), BENCH_NODE_ENV (unset: the server runs as scripts/start.sh runs it).
+ * BENCH_WINDOW_MS (15000), BENCH_NODE_ENV ("production", as scripts/start.sh runs the server).
  */
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -221,7 +221,7 @@ try {
   server = Bun.spawn([process.execPath, "src/main.ts"], {
     cwd: ROOT,
     // Only what the server needs: no JANUS_BIN / JANUS_URL means the embedded Janus; no DATABASE_URL means PGlite.
-    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: work, TMPDIR: process.env.TMPDIR ?? work, DATA_DIR: dataDir, HOST: "127.0.0.1", PORT: String(port), LOG_LEVEL: "warn", ...(process.env.BENCH_NODE_ENV ? { NODE_ENV: process.env.BENCH_NODE_ENV } : {}) },
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: work, TMPDIR: process.env.TMPDIR ?? work, DATA_DIR: dataDir, HOST: "127.0.0.1", PORT: String(port), LOG_LEVEL: "warn", NODE_ENV: process.env.BENCH_NODE_ENV ?? "production" },
     stdin: "ignore",
     stdout: Bun.file(serverOut),
     stderr: Bun.file(serverErr),
@@ -238,7 +238,7 @@ try {
     200,
   );
   results.serverReadyMs = elapsed();
-  results.nodeEnv = process.env.BENCH_NODE_ENV ?? null;
+  results.nodeEnv = process.env.BENCH_NODE_ENV ?? "production";
   const janusDir = join(dataDir, "janus");
   const janusPid = () => Number(readFileSync(join(janusDir, "janus.pid"), "utf8").trim());
   const wsPort = /ws_port\s*=\s*(\d+)/.exec(readFileSync(join(janusDir, "conf", "janus.transport.websockets.jcfg"), "utf8"))?.[1];
