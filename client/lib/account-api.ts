@@ -5,46 +5,16 @@
  */
 import { api, ApiError, type Meeting, type User } from "./api.ts";
 
-/** The signed-in user's own account, as GET /api/me answers it. */
-export interface Account extends User {
-  createdAt: string;
-  /** The personal ICS feed, with its secret token. */
-  calendarUrl: string;
-}
+// The server's JSON views, as types only (erased from the bundle): one definition for both sides.
+import type { ProfileChanges, SignupInput, UserView as Account } from "../../src/accounts/index.ts";
+import type { TeamMemberView as TeamMember, TeamView as Team } from "../../src/teams/index.ts";
 
-export interface Team {
-  id: string;
-  name: string;
-  /** What teammates type to join. */
-  code: string;
-  createdAt: string;
-  memberCount: number;
-}
-
-export interface TeamMember {
-  id: string;
-  username: string;
-  joinedAt: string;
-}
+export type { Account, ProfileChanges, SignupInput, Team, TeamMember };
 
 /** One team as its members see it. */
 export interface TeamDetail extends Team {
   members: TeamMember[];
   upcomingMeetings: Meeting[];
-}
-
-export interface SignupInput {
-  email: string;
-  username: string;
-  password: string;
-}
-
-/** What PATCH /api/me takes; email and password changes need `currentPassword`. */
-export interface ProfileChanges {
-  username?: string;
-  email?: string;
-  password?: string;
-  currentPassword?: string;
 }
 
 export const signUp = (input: SignupInput) => api<{ user: Account }>("POST", "/api/auth/signup", input).then((r) => r.user);

@@ -33,24 +33,13 @@ export async function api<T>(method: "GET" | "POST" | "PATCH" | "DELETE", path: 
   return data as T;
 }
 
-export interface Meeting {
-  id: string;
-  code: string;
-  title: string;
-  agenda: string;
-  teamId: string | null;
-  startsAt: string | null;
-  endsAt: string | null;
-  startedAt: string | null;
-  endedAt: string | null;
-  url: string;
-}
+// The server's JSON views, as types only (erased from the bundle): one definition for both sides.
+import type { UserView } from "../../src/accounts/index.ts";
+import type { MeetingView } from "../../src/meetings/index.ts";
 
-export interface User {
-  id: string;
-  email: string;
-  username: string;
-}
+export type Meeting = MeetingView;
+/** Who is signed in (GET /api/me answers more: see `Account` in account-api.ts). */
+export type User = Pick<UserView, "id" | "email" | "username">;
 
 export const createMeeting = () => api<{ meeting: Meeting }>("POST", "/api/meetings", {}).then((r) => r.meeting);
 export const getMeeting = (code: string) => api<{ meeting: Meeting }>("GET", `/api/meetings/${encodeURIComponent(code)}`).then((r) => r.meeting);

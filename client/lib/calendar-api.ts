@@ -4,66 +4,16 @@
  */
 import { api, type Meeting } from "./api.ts";
 
-export interface Team {
-  id: string;
-  name: string;
-  code: string;
-  createdAt: string;
-  memberCount: number;
-}
 
-/** A meeting as the calendar lists it. */
-export interface CalendarMeeting extends Meeting {
-  createdAt: string;
-  /** Whether I may reschedule or cancel it. */
-  canEdit: boolean;
-}
+// The server's JSON views, as types only (erased from the bundle): one definition for both sides.
+/** A meeting as the calendar lists it (with `canEdit`: whether I may reschedule or cancel it). */
+import type { MeetingView as CalendarMeeting, MeetingInput } from "../../src/meetings/index.ts";
+import type { NoteView as Note, NoteWithText } from "../../src/notes/index.ts";
+import type { RecordingView as Recording } from "../../src/recordings/index.ts";
+import type { TeamView as Team } from "../../src/teams/index.ts";
 
-export interface MeetingInput {
-  teamId?: string | null;
-  title?: string;
-  agenda?: string;
-  startsAt?: string | null;
-  endsAt?: string | null;
-}
-
-export interface Note {
-  id: string;
-  meetingId: string;
-  meetingCode: string;
-  meetingTitle: string;
-  teamId: string | null;
-  title: string;
-  createdAt: string;
-  updatedAt: string;
-  excerpt: string;
-}
-
-export interface NoteWithText extends Note {
-  text: string;
-}
-
-export type RecordingStatus = "recording" | "processing" | "ready" | "failed";
-
-export interface Recording {
-  id: string;
-  meetingId: string;
-  meetingCode: string;
-  meetingTitle: string;
-  teamId: string | null;
-  title: string;
-  status: RecordingStatus;
-  /** 0..1 while processing, else null. */
-  progress: number | null;
-  durationMs: number | null;
-  bytes: number | null;
-  mime: string | null;
-  error: string | null;
-  startedBy: string | null;
-  startedAt: string;
-  stoppedAt: string | null;
-  createdAt: string;
-}
+export type { CalendarMeeting, MeetingInput, Note, NoteWithText, Recording, Team };
+export type RecordingStatus = Recording["status"];
 
 const id = (value: string) => encodeURIComponent(value);
 const query = (params: Record<string, string | undefined>) => {

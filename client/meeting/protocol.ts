@@ -29,16 +29,9 @@ export interface StreamInfo {
   media: "audio" | "video";
 }
 
-/** A recording of the meeting: live, then processed into one file. */
-export interface RecordingInfo {
-  id: string;
-  status: "recording" | "processing" | "ready" | "failed";
-  startedAt: string;
-  startedBy: string;
-  stoppedAt: string | null;
-  progress: number | null;
-  durationMs: number | null;
-}
+/** A recording of the meeting: live, then processed into one file (the server's view; a type only). */
+import type { RoomRecordingView as RecordingInfo } from "../../src/rooms/index.ts";
+export type { RecordingInfo };
 
 export interface Welcome {
   type: "welcome";
