@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
+import { eventually } from "../helpers/eventually.ts";
 import { canRunBrowser, launchBrowser, newContext, screenshot, watchErrors } from "../helpers/browser.ts";
 import { startServer, type RunningServer } from "../helpers/server.ts";
 
@@ -88,7 +89,8 @@ describe.skipIf(!canRunBrowser)("account and team pages (Chromium, real server)"
     const confirm = alice.getByLabel("Repeat password", { exact: true });
     await alice.getByText("The passwords do not match").waitFor();
     expect(await confirm.getAttribute("aria-invalid")).toBe("true");
-    expect(await confirm.evaluate((el) => el === document.activeElement)).toBe(true);
+    // Focus moves there once the error has rendered.
+    await eventually(async () => expect(await confirm.evaluate((el) => el === document.activeElement)).toBe(true));
     expect(signupRequests).toBe(0);
     await screenshot(alice, "account-signup-mismatch-light");
 

@@ -337,7 +337,8 @@ describe.skipIf(!canRunBrowser)("calendar and resources pages", () => {
     // Rename: Escape cancels, Enter saves.
     await page.getByRole("button", { name: "Rename Retro — notes" }).click();
     const input = page.getByLabel("New title");
-    expect(await input.evaluate((el) => el === document.activeElement)).toBe(true);
+    // Focus moves there once the form has rendered.
+    await eventually(async () => expect(await input.evaluate((el) => el === document.activeElement)).toBe(true));
     await input.fill("Never mind");
     await input.press("Escape");
     expect(await input.count()).toBe(0);
