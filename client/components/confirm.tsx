@@ -14,6 +14,7 @@ export function ConfirmDialog({
   busy = false,
   onConfirm,
   onCancel,
+  onClosed,
 }: {
   open: boolean;
   title: string;
@@ -23,6 +24,11 @@ export function ConfirmDialog({
   busy?: boolean;
   onConfirm(): void;
   onCancel(): void;
+  /**
+   * Called right after the dialog closed, when the browser has just put focus back on the button
+   * that opened it: the place to move focus elsewhere when that button is gone (after a delete).
+   */
+  onClosed?(): void;
 }) {
   const ref = useRef<HTMLDialogElement>(null);
   const titleId = useId();
@@ -30,7 +36,10 @@ export function ConfirmDialog({
     const dialog = ref.current;
     if (!dialog) return;
     if (open && !dialog.open) dialog.showModal();
-    if (!open && dialog.open) dialog.close();
+    if (!open && dialog.open) {
+      dialog.close();
+      onClosed?.();
+    }
   }, [open]);
   return (
     <dialog ref={ref} class="dialog" aria-labelledby={titleId} onClose={() => open && onCancel()}>

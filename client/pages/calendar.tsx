@@ -146,12 +146,14 @@ function Calendar() {
       });
   }, [formatMonth(month.value), teamId, reload.value]);
 
-  // After a keyboard move into another month, focus the day once it is drawn.
+  // After a keyboard move into another month, focus the day once it is drawn (an effect of an
+  // earlier render may run before the new month's grid is there: then it waits for the next one).
   useEffect(() => {
     const key = focusDay.current;
-    if (!key) return;
+    const button = key ? dayButton(key) : null;
+    if (!button) return;
     focusDay.current = null;
-    dayButton(key)?.focus();
+    button.focus();
   });
 
   const colors = teamColors(teams.value.map((t) => t.id));

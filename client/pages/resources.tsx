@@ -110,14 +110,14 @@ function Resources() {
   const request = useRef(0);
   const alive = useRef(true);
   useEffect(() => () => void (alive.current = false), []);
-  // After a delete the dialog's opener is gone; once the dialog has closed (a child's effect, so
-  // earlier), focus goes to the page's heading rather than being lost.
+  // After a delete the dialog's opener is gone: once the dialog has closed, focus goes to the
+  // page's heading rather than being lost.
   const focusHeading = useRef(false);
-  useEffect(() => {
+  const afterDialog = () => {
     if (!focusHeading.current) return;
     focusHeading.current = false;
     document.getElementById("res-heading")?.focus();
-  });
+  };
 
   const teamId = team.value && team.value !== PERSONAL ? team.value : undefined;
 
@@ -452,6 +452,7 @@ function Resources() {
         busy={deleteBusy.value}
         onConfirm={confirmDelete}
         onCancel={() => (deleting.value = null)}
+        onClosed={afterDialog}
       >
         {deleting.value && (
           <p>
