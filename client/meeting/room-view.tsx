@@ -92,7 +92,7 @@ export function RoomView({ room, code, title, signedIn }: { room: RoomState; cod
                 ))}
               </div>
             )}
-            <div class="grid" style={{ "--cols": columnsFor(cameras.length), "--rows": Math.max(1, Math.ceil(cameras.length / columnsFor(cameras.length))) }} data-count={cameras.length}>
+            <div class="grid" style={{ "--cols": columnsFor(cameras.length), "--count": Math.max(1, cameras.length) }} data-count={cameras.length}>
               {cameras.map((tile) => (
                 <VideoTile key={tile.key} tile={tile} />
               ))}

@@ -234,4 +234,41 @@ describe.skipIf(!canRunBrowser)("every page, in Chromium", () => {
       await blocked.close();
     }
   });
+
+  test("eight people fit the screen: every tile visible at once, none overlapping, on a laptop and a phone", async () => {
+    // No Janus here: each guest shows as a camera tile with their initials, which is what is laid out.
+    const code = ((await (await member.request.post("/api/meetings", { data: {}, headers: { origin: server.url } })).json()) as { meeting: { code: string } }).meeting.code;
+    const contexts: BrowserContext[] = [];
+    try {
+      const join = async (name: string, phone = false) => {
+        const context = await newContext(browser, { baseURL: server.url, phone });
+        contexts.push(context);
+        const page = await context.newPage();
+        await page.goto(`/m/${code}`);
+        await page.getByLabel("Your name").fill(name);
+        await page.getByRole("button", { name: "Join meeting" }).click();
+        await page.getByRole("toolbar", { name: "Meeting controls" }).waitFor();
+        return page;
+      };
+      const laptop = await join("Guest 1");
+      for (let i = 2; i <= 7; i++) await join(`Guest ${i}`);
+      const phone = await join("Guest 8", true);
+      for (const page of [laptop, phone]) {
+        await page.waitForFunction(() => document.querySelectorAll('figure[data-kind="camera"]').length === 8);
+        const layout = await page.evaluate(() => {
+          const tiles = [...document.querySelectorAll('figure[data-kind="camera"]')].map((f) => f.getBoundingClientRect());
+          const area = document.querySelector(".video-area")!.getBoundingClientRect();
+          const inside = tiles.every((t) => t.top >= area.top - 1 && t.bottom <= area.bottom + 1 && t.left >= area.left - 1 && t.right <= area.right + 1);
+          const overlap = tiles.some((a, i) => tiles.some((b, j) => i < j && a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1 && b.top < a.bottom - 1));
+          return { inside, overlap, smallest: Math.min(...tiles.map((t) => t.width)) };
+        });
+        expect(layout).toMatchObject({ inside: true, overlap: false });
+        expect(layout.smallest).toBeGreaterThan(100);
+      }
+      await screenshot(laptop, "page-meeting-eight-laptop");
+      await screenshot(phone, "page-meeting-eight-phone");
+    } finally {
+      for (const c of contexts) await c.close();
+    }
+  }, 120_000);
 });
