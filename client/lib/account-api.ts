@@ -1,7 +1,7 @@
 /**
  * The account and team calls of the HTTP API (DESIGN.md §4) for the sign-up, log-in, profile and
- * team pages, with the shapes the server answers, and two small helpers those pages share:
- * `safeNext()` for the `?next=` redirect and `copyText()` for the copy buttons.
+ * team pages, with the shapes the server answers, and helpers those pages share: `safeNext()` for
+ * the `?next=` redirect and `focusFirstError()`.
  */
 import { api, ApiError, type Meeting, type User } from "./api.ts";
 
@@ -76,16 +76,6 @@ export function safeNext(search: string, fallback = "/calendar"): string {
     return url.origin === location.origin ? url.pathname + url.search + url.hash : fallback;
   } catch {
     return fallback;
-  }
-}
-
-/** Puts text on the clipboard; false when the browser refuses (no permission, insecure page). */
-export async function copyText(text: string): Promise<boolean> {
-  try {
-    await navigator.clipboard.writeText(text);
-    return true;
-  } catch {
-    return false;
   }
 }
 

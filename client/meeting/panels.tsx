@@ -2,6 +2,7 @@
 import { useSignal } from "@preact/signals";
 import { useEffect, useRef } from "preact/hooks";
 import { CloseIcon, HandIcon, LinkIcon, MicOffIcon } from "../components/icons.tsx";
+import { CopyButton } from "../components/copy-button.tsx";
 import { loadLazy } from "../lib/lazy.ts";
 import type { NotesEditorPart } from "../lazy/notes-editor-types.ts";
 import type { RoomState } from "./room-state.ts";
@@ -23,20 +24,10 @@ export function PanelFrame({ title, id, onClose, children, hidden }: { title: st
 }
 
 export function PeoplePanel({ room, code, onClose }: { room: RoomState; code: string; onClose(): void }) {
-  const copied = useSignal<string | null>(null);
   const renaming = useSignal(false);
   const newName = useSignal("");
   const link = `${location.origin}/m/${code}`;
   const me = room.self.value;
-
-  async function copy() {
-    try {
-      await navigator.clipboard.writeText(link);
-      copied.value = "Link copied";
-    } catch {
-      copied.value = "Could not copy: select the link and copy it";
-    }
-  }
 
   return (
     <PanelFrame title="People and info" id="people-panel" onClose={onClose}>
@@ -45,14 +36,9 @@ export function PeoplePanel({ room, code, onClose }: { room: RoomState; code: st
         <p class="meeting-link">
           <code>{link}</code>
         </p>
-        <div class="row">
-          <button type="button" onClick={copy}>
-            <LinkIcon /> Copy link
-          </button>
-          <span role="status" class="muted">
-            {copied.value}
-          </span>
-        </div>
+        <CopyButton text={link} label="Copy link to the meeting">
+          <LinkIcon /> Copy link
+        </CopyButton>
         <p class="muted">
           Code: <strong class="code">{code}</strong>
         </p>

@@ -11,7 +11,7 @@ import { Layout } from "../components/layout.tsx";
 import { deleteAccount, focusFirstError, getAccount, updateAccount, type Account, type ProfileChanges } from "../lib/account-api.ts";
 import { navigate } from "../lib/router.ts";
 import { requireUser, setCurrentUser } from "../lib/session.ts";
-import { CopyButton } from "./teams.tsx";
+import { CopyButton } from "../components/copy-button.tsx";
 import "../styles/account.css";
 
 const ORDER = ["username", "email", "password", "confirm", "currentPassword"] as const;

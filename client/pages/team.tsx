@@ -10,7 +10,7 @@ import { ApiError, type Meeting } from "../lib/api.ts";
 import { getTeam, leaveTeam, startTeamMeeting, type TeamDetail } from "../lib/account-api.ts";
 import { navigate, onLinkClick } from "../lib/router.ts";
 import { requireUser } from "../lib/session.ts";
-import { CopyButton } from "./teams.tsx";
+import { CopyButton } from "../components/copy-button.tsx";
 import "../styles/account.css";
 
 type Loaded = { team: TeamDetail } | { notFound: true } | { error: string };

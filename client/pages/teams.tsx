@@ -3,11 +3,12 @@
  * button), a form to create a team and one to join a team by its code.
  */
 import { useSignal } from "@preact/signals";
-import { useEffect, useRef } from "preact/hooks";
+import { useEffect } from "preact/hooks";
 import { Field, FormError, describeError } from "../components/form.tsx";
+import { CopyButton } from "../components/copy-button.tsx";
 import { Layout } from "../components/layout.tsx";
 import { ApiError } from "../lib/api.ts";
-import { copyText, createTeam, focusFirstError, joinTeam, listTeams, type Team } from "../lib/account-api.ts";
+import { createTeam, focusFirstError, joinTeam, listTeams, type Team } from "../lib/account-api.ts";
 import { onLinkClick } from "../lib/router.ts";
 import { requireUser } from "../lib/session.ts";
 import "../styles/account.css";
@@ -16,27 +17,6 @@ import "../styles/account.css";
  * "Copy" beside a code or an address. What happened is said in a live region next to it ("Copied",
  * or how to copy by hand when the browser refuses), so a screen reader hears it too.
  */
-export function CopyButton({ text, label }: { text: string; label: string }) {
-  const said = useSignal<"" | "copied" | "failed">("");
-  const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
-  useEffect(() => () => clearTimeout(timer.current), []);
-  async function copy() {
-    said.value = (await copyText(text)) ? "copied" : "failed";
-    clearTimeout(timer.current);
-    timer.current = setTimeout(() => (said.value = ""), 4000);
-  }
-  return (
-    <span class="copy">
-      <button type="button" class="copy-button" aria-label={label} onClick={copy}>
-        Copy
-      </button>
-      <span role="status" class={said.value === "failed" ? "copy-status field-error" : "copy-status"}>
-        {said.value === "copied" ? "Copied" : said.value === "failed" ? "Could not copy: select it and copy by hand" : ""}
-      </span>
-    </span>
-  );
-}
-
 const members = (n: number) => (n === 1 ? "1 member" : `${n} members`);
 
 export function TeamsPage() {
