@@ -15,7 +15,7 @@ import { createServer } from "node:net";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
-import postgres from "postgres";
+import { createPostgresDatabase, dropPostgresDatabases } from "../tests/helpers/db.ts";
 import { buildBinary, isRunning, janusChildren, ROOT, rssBytes } from "../tests/integration/deploy/process.ts";
 
 const RUNS = Number(process.argv[2] ?? 5);
@@ -114,27 +114,6 @@ async function measure(runner: Runner, binary: string, cwd: string, env: Record<
   return sample;
 }
 
-async function createDatabase(name: string) {
-  const admin = postgres(POSTGRES_ADMIN_URL, { max: 1, onnotice: () => {} });
-  try {
-    await admin.unsafe(`create database ${name}`);
-  } finally {
-    await admin.end();
-  }
-  const url = new URL(POSTGRES_ADMIN_URL);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
-
-async function dropDatabases(names: string[]) {
-  const admin = postgres(POSTGRES_ADMIN_URL, { max: 1, onnotice: () => {} });
-  try {
-    for (const name of names) await admin.unsafe(`drop database if exists ${name} with (force)`);
-  } finally {
-    await admin.end();
-  }
-}
-
 async function main() {
   const hasJanus = Bun.which("janus") !== null;
   console.log(`load average ${loadavg().map((l) => l.toFixed(1)).join(" ")}; Bun ${Bun.version}, ${availableParallelism()} cores, ${RUNS} restarts per case, idle ${IDLE_MS / 1000} s before reading memory; Janus ${hasJanus ? "embedded" : "not installed (media offline)"}`);
@@ -162,7 +141,7 @@ async function main() {
         if (backend === "postgres+redis") {
           const name = `dictate_bench_${runner}_${stamp}`;
           databases.push(name);
-          env.DATABASE_URL = await createDatabase(name);
+          env.DATABASE_URL = await createPostgresDatabase(name, POSTGRES_ADMIN_URL);
           env.REDIS_URL = REDIS_URL;
           env.REDIS_PREFIX = `dictate-bench:${stamp}:${runner}:`;
           prefixes.push(env.REDIS_PREFIX);
@@ -191,7 +170,7 @@ async function main() {
       for (const runner of ["binary", "source"] as Runner[]) results.push({ runner, backend, first: setups[runner].first!, restarts: setups[runner].restarts });
     }
   } finally {
-    if (databases.length) await dropDatabases(databases);
+    await dropPostgresDatabases(databases, POSTGRES_ADMIN_URL);
     if (prefixes.length) {
       const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
       for (const prefix of prefixes) {

@@ -26,17 +26,8 @@ let runDatabase: Promise<string> | undefined;
 /** One fresh Postgres database for this test run, migrated; dropped when the run ends. */
 export function postgresRunDatabaseUrl(): Promise<string> {
   runDatabase ??= (async () => {
-    const name = `dictate_test_${Date.now()}_${process.pid}`;
-    const admin = postgres(POSTGRES_ADMIN_URL, { max: 1, onnotice: () => {} });
-    try {
-      await admin.unsafe(`create database ${name}`);
-    } finally {
-      await admin.end();
-    }
-    const url = new URL(POSTGRES_ADMIN_URL);
-    url.pathname = `/${name}`;
-    createdDatabases.push(name);
-    const db = await openDatabase({ databaseUrl: url.toString(), maxConnections: 1 });
+    const url = await createTrackedDatabase(`dictate_test_${Date.now()}_${process.pid}`);
+    const db = await openDatabase({ databaseUrl: url, maxConnections: 1 });
     await db.migrate();
     await db.close();
     return url.toString();
@@ -47,13 +38,38 @@ export function postgresRunDatabaseUrl(): Promise<string> {
 export const createdDatabases: string[] = [];
 
 export async function dropRunDatabases(): Promise<void> {
-  if (createdDatabases.length === 0) return;
-  const admin = postgres(POSTGRES_ADMIN_URL, { max: 1, onnotice: () => {} });
+  await dropPostgresDatabases(createdDatabases.splice(0));
+}
+
+/** Creates an empty database on the admin URL's server and returns its URL. */
+export async function createPostgresDatabase(name: string, adminUrl = POSTGRES_ADMIN_URL): Promise<string> {
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
   try {
-    for (const name of createdDatabases.splice(0)) await admin.unsafe(`drop database if exists ${name} with (force)`);
+    await admin.unsafe(`create database ${name}`);
   } finally {
     await admin.end();
   }
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/** Drops databases (those still connected are disconnected). */
+export async function dropPostgresDatabases(names: string[], adminUrl = POSTGRES_ADMIN_URL): Promise<void> {
+  if (names.length === 0) return;
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  try {
+    for (const name of names) await admin.unsafe(`drop database if exists ${name} with (force)`);
+  } finally {
+    await admin.end();
+  }
+}
+
+/** A database for this test run, dropped with the others when the run ends (`dropRunDatabases`). */
+export async function createTrackedDatabase(name: string): Promise<string> {
+  const url = await createPostgresDatabase(name);
+  createdDatabases.push(name);
+  return url;
 }
 
 /** A migrated database of the given kind: a PGlite clone of the template, or a pool on the run's Postgres database. */

@@ -12,7 +12,7 @@ import { PGlite } from "@electric-sql/pglite";
 import { readMigrationFiles } from "drizzle-orm/migrator";
 import postgres from "postgres";
 import { MIGRATIONS_DIR } from "../../../src/db/index.ts";
-import { createdDatabases, POSTGRES_ADMIN_URL } from "../../helpers/db.ts";
+import { createTrackedDatabase } from "../../helpers/db.ts";
 import { eventually } from "../../helpers/eventually.ts";
 import { testRedis } from "../../helpers/redis.ts";
 import { httpClient } from "../../helpers/server.ts";
@@ -214,16 +214,7 @@ describe("migrations: the binary and the source run keep the same bookkeeping", 
   });
 
   test("on Postgres with Redis, the binary migrates a fresh database and the source run finds nothing to do", async () => {
-    const name = `dictate_deploy_${Date.now()}_${process.pid}`;
-    const admin = postgres(POSTGRES_ADMIN_URL, { max: 1, onnotice: () => {} });
-    try {
-      await admin.unsafe(`create database ${name}`);
-    } finally {
-      await admin.end();
-    }
-    createdDatabases.push(name);
-    const url = new URL(POSTGRES_ADMIN_URL);
-    url.pathname = `/${name}`;
+    const url = new URL(await createTrackedDatabase(`dictate_deploy_${Date.now()}_${process.pid}`));
     const redis = await testRedis();
     try {
       const env = { DATABASE_URL: url.toString(), REDIS_URL: process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379", REDIS_PREFIX: redis.prefix, JANUS_BIN: "/nonexistent/janus" };

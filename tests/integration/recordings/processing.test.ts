@@ -387,7 +387,8 @@ describe.skipIf(!canRun)("recording processing from real Janus recordings", () =
       }, { timeoutMs: 40_000, intervalMs: 50 });
       expect(Math.abs(ready.durationMs! - recorded!.recordedMs)).toBeLessThan(1000);
       expect(existsSync(join(dataDir, "blobs", blobKeyFor(row.id)))).toBe(true);
-      expect(existsSync(join(recordingsDir, row.id))).toBe(false);
+      // The sources go right after the recording is marked ready (never before).
+      await eventually(() => expect(existsSync(join(recordingsDir, row.id))).toBe(false), { timeoutMs: 10_000 });
     } finally {
       for (const server of servers) await server.stop();
       await database.close();
