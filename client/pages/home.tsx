@@ -1,6 +1,7 @@
 /** The start page: what Dictate is, start an instant meeting, or join one by its code or link. */
 import { useSignal } from "@preact/signals";
 import { Layout } from "../components/layout.tsx";
+import { UpcomingMeetings } from "../components/upcoming-meetings.tsx";
 import { ApiError, createMeeting, getMeeting } from "../lib/api.ts";
 import { parseMeetingCode } from "../lib/meeting-code.ts";
 import { navigate, onLinkClick } from "../lib/router.ts";
@@ -115,6 +116,7 @@ export function HomePage() {
             .
           </p>
         )}
+        {user && <UpcomingMeetings />}
         {user && (
           <p class="home-account">
             Signed in as <strong>{user.username}</strong>. Plan meetings in your{" "}

@@ -271,4 +271,19 @@ describe.skipIf(!canRunBrowser)("every page, in Chromium", () => {
       for (const c of contexts) await c.close();
     }
   }, 120_000);
+
+  test("home, signed in: the next scheduled meetings with a way to join each", async () => {
+    const context = await newContext(browser, { baseURL: server.url });
+    await context.addCookies(await member.cookies());
+    const page = await context.newPage();
+    await page.goto("/");
+    const upcoming = page.getByRole("region", { name: "Your next meetings" });
+    await upcoming.locator(".upcoming-title", { hasText: "Design review" }).waitFor();
+    const join = upcoming.getByRole("link", { name: "Join Design review" });
+    expect(await join.getAttribute("href")).toBe(`/m/${meetingCode}`);
+    await screenshot(page, "page-home-signed-in-upcoming");
+    await join.click();
+    await page.waitForFunction((code) => location.pathname === `/m/${code}`, meetingCode);
+    await context.close();
+  });
 });
