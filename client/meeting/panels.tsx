@@ -14,7 +14,7 @@ export function PanelFrame({ title, id, onClose, children, hidden }: { title: st
     <section class="side-panel" id={id} aria-labelledby={`${id}-title`} hidden={hidden}>
       <header class="side-panel-header">
         <h2 id={`${id}-title`}>{title}</h2>
-        <button type="button" class="icon-button" aria-label={`Close ${title.toLowerCase()}`} onClick={onClose}>
+        <button type="button" class="icon-button" aria-label={`Close the ${title.toLowerCase()} panel`} onClick={onClose}>
           <CloseIcon />
         </button>
       </header>

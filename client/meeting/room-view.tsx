@@ -29,6 +29,12 @@ export function RoomView({ room, code, title, signedIn }: { room: RoomState; cod
     panel.value = panel.value === name ? null : name;
     if (name === "notes") notesOpened.value = true;
   };
+  // Closing a panel with its own close button puts focus back on the toolbar button that opens it.
+  const closePanel = () => {
+    const open = panel.value;
+    panel.value = null;
+    if (open) document.querySelector<HTMLElement>(`.controls [aria-controls="${open}-panel"]`)?.focus();
+  };
   if (panel.value === "chat" && seenChat.value !== room.chat.value.length) seenChat.value = room.chat.value.length;
   const unread = panel.value === "chat" ? 0 : room.chat.value.length - seenChat.value;
 
@@ -99,9 +105,9 @@ export function RoomView({ room, code, title, signedIn }: { room: RoomState; cod
             </div>
           </section>
         )}
-        {panel.value === "people" && <PeoplePanel room={room} code={code} onClose={() => (panel.value = null)} />}
-        {panel.value === "chat" && <ChatPanel room={room} onClose={() => (panel.value = null)} />}
-        {notesOpened.value && me && <NotesPanel code={code} name={me.name} hidden={panel.value !== "notes"} onClose={() => (panel.value = null)} />}
+        {panel.value === "people" && <PeoplePanel room={room} code={code} onClose={closePanel} />}
+        {panel.value === "chat" && <ChatPanel room={room} onClose={closePanel} />}
+        {notesOpened.value && me && <NotesPanel code={code} name={me.name} hidden={panel.value !== "notes"} onClose={closePanel} />}
       </div>
       <Controls room={room} panel={panel.value} unread={unread} onPanel={toggle} onLeave={() => (confirmLeave.value = true)} />
       <ConfirmDialog

@@ -74,6 +74,8 @@ describe.skipIf(!canRunNamespaceScenario || Bun.which("ffmpeg") === null)("the m
     expect(r.unreadAtAda).toBe(1);
     expect(r.chatAtAda).toContain("Grace Hopper");
     expect(r.chatAtAda).toContain("Hello from Grace");
+    // Closing the panel puts focus back on the button that opens it.
+    expect(r.focusAfterClosingChat).toBe("Open chat");
   });
 
   test("notes typed in one browser appear in the other, both ways, with the other's cursor named", () => {

@@ -185,6 +185,8 @@ try {
   results.chatAtAda = await ada.getByRole("list", { name: "Chat messages" }).innerText();
   await shot(grace, "chat-dark");
   results.a11yRoomWithChatDark = await audit(grace);
+  await grace.getByRole("button", { name: "Close the chat panel" }).click();
+  results.focusAfterClosingChat = await grace.evaluate(() => document.activeElement?.getAttribute("aria-label") ?? null);
 
   step("notes typed by one appear at the other");
   await ada.getByRole("button", { name: "Open notes" }).click();
