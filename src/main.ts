@@ -56,15 +56,22 @@ await services.rooms.start();
 services.recordingWorker.start();
 const app = createApp({ services, logger });
 // The app refuses bodies over 64 KB by Content-Length; this caps chunked ones the same way.
+/** Releases what was started, in order; rooms first: they save, and close their sockets (1012, reconnect), which lets the server stop. */
+async function release() {
+  await services.rooms.shutdown();
+  if (app.server) await app.stop(true);
+  await services.recordingWorker.stop();
+  await stopMedia();
+  await redis?.quit();
+  await database.close();
+}
+
 try {
   app.listen({ port: config.port, hostname: config.host, reusePort: false, maxRequestBodySize: 1024 * 1024 });
 } catch (err) {
   // The port is taken (or the address is not ours): say so, and take down the Janus we started.
   logger.fatal({ err, port: config.port, host: config.host }, `cannot listen on ${config.host}:${config.port}`);
-  await services.recordingWorker.stop();
-  await stopMedia();
-  await redis?.quit();
-  await database.close();
+  await release();
   process.exit(1);
 }
 logger.info({ url: config.publicUrl, port: app.server?.port, node: redis ? nodeId : undefined }, "Dictate is listening");
@@ -74,13 +81,7 @@ async function shutdown(signal: string) {
   if (stopping) return;
   stopping = true;
   logger.info({ signal }, "shutting down");
-  // Rooms first: they save, and close their sockets (1012, reconnect), which lets the server stop.
-  await services.rooms.shutdown();
-  await app.stop(true);
-  await services.recordingWorker.stop();
-  await stopMedia();
-  await redis?.quit();
-  await database.close();
+  await release();
   process.exit(0);
 }
 process.on("SIGINT", () => void shutdown("SIGINT"));
