@@ -3,6 +3,7 @@
  * aria-describedby), and a form-level error. `fieldErrors()` turns an ApiError's `fields` into
  * what the fields show.
  */
+import type { Signal } from "@preact/signals";
 import { ApiError } from "../lib/api.ts";
 
 type FieldProps = {
@@ -51,6 +52,15 @@ export function Field({ name, label, value, error, hint, onValue, id = `field-${
       )}
     </div>
   );
+}
+
+/** An `onValue` that keeps what was typed and clears that field's error, which no longer applies. */
+export function editField<K extends string>(errors: Signal<Partial<Record<K, string | undefined>>>, name: K, target: { value: string }, then?: () => void) {
+  return (value: string) => {
+    target.value = value;
+    then?.();
+    if (errors.value[name]) errors.value = { ...errors.value, [name]: undefined };
+  };
 }
 
 /** A message for the whole form (not tied to one field). */

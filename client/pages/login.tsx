@@ -4,7 +4,7 @@
  * their calendar. Someone already signed in is told who they are and where to go.
  */
 import { useSignal } from "@preact/signals";
-import { Field, FormError, describeError } from "../components/form.tsx";
+import { editField, Field, FormError, describeError } from "../components/form.tsx";
 import { Layout } from "../components/layout.tsx";
 import { ApiError } from "../lib/api.ts";
 import { focusFirstError, logIn, safeNext } from "../lib/account-api.ts";
@@ -88,10 +88,7 @@ export function LoginPage() {
                 required
                 value={email.value}
                 error={errors.value.email}
-                onValue={(v) => {
-                  email.value = v;
-                  if (errors.value.email) errors.value = { ...errors.value, email: undefined };
-                }}
+                onValue={editField(errors, "email", email)}
               />
               <Field
                 name="password"
@@ -101,10 +98,7 @@ export function LoginPage() {
                 required
                 value={password.value}
                 error={errors.value.password}
-                onValue={(v) => {
-                  password.value = v;
-                  if (errors.value.password) errors.value = { ...errors.value, password: undefined };
-                }}
+                onValue={editField(errors, "password", password)}
               />
               <button type="submit" class="primary wide" disabled={busy.value}>
                 {busy.value ? "Logging in…" : "Log in"}

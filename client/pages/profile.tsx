@@ -6,7 +6,7 @@
 import { useSignal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
 import { ConfirmDialog } from "../components/confirm.tsx";
-import { Field, FormError, describeError } from "../components/form.tsx";
+import { editField, Field, FormError, describeError } from "../components/form.tsx";
 import { Layout } from "../components/layout.tsx";
 import { deleteAccount, focusFirstError, getAccount, updateAccount, type Account, type ProfileChanges } from "../lib/account-api.ts";
 import { navigate } from "../lib/router.ts";
@@ -78,11 +78,7 @@ export function ProfilePage() {
   const emailChanges = email.value.trim().toLowerCase() !== a.email;
   const needsCurrent = emailChanges || password.value !== "";
 
-  const edit = (name: keyof Errors, target: { value: string }) => (v: string) => {
-    target.value = v;
-    saved.value = "";
-    if (errors.value[name]) errors.value = { ...errors.value, [name]: undefined };
-  };
+  const edit = (name: keyof Errors, target: { value: string }) => editField(errors, name, target, () => (saved.value = ""));
 
   async function save(event: Event) {
     event.preventDefault();

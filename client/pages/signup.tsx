@@ -4,7 +4,7 @@
  * Afterwards the person goes on to `?next=` (a path on this site) or their calendar.
  */
 import { useSignal } from "@preact/signals";
-import { Field, FormError, describeError } from "../components/form.tsx";
+import { editField, Field, FormError, describeError } from "../components/form.tsx";
 import { Layout } from "../components/layout.tsx";
 import { ApiError } from "../lib/api.ts";
 import { focusFirstError, safeNext, signUp } from "../lib/account-api.ts";
@@ -26,11 +26,6 @@ export function SignupPage() {
   const user = currentUser.value;
   const next = safeNext(location.search);
   const loginHref = next === "/calendar" ? "/login" : `/login?next=${encodeURIComponent(next)}`;
-
-  const edit = (name: Fields, value: string, target: { value: string }) => {
-    target.value = value;
-    if (errors.value[name]) errors.value = { ...errors.value, [name]: undefined };
-  };
 
   async function submit(event: Event) {
     event.preventDefault();
@@ -86,7 +81,7 @@ export function SignupPage() {
                 required
                 value={email.value}
                 error={errors.value.email}
-                onValue={(v) => edit("email", v, email)}
+                onValue={editField(errors, "email", email)}
               />
               <Field
                 name="username"
@@ -98,7 +93,7 @@ export function SignupPage() {
                 hint="What your teammates see: 2 to 32 characters, no spaces."
                 value={username.value}
                 error={errors.value.username}
-                onValue={(v) => edit("username", v, username)}
+                onValue={editField(errors, "username", username)}
               />
               <Field
                 name="password"
@@ -110,7 +105,7 @@ export function SignupPage() {
                 hint="At least 8 characters."
                 value={password.value}
                 error={errors.value.password}
-                onValue={(v) => edit("password", v, password)}
+                onValue={editField(errors, "password", password)}
               />
               <Field
                 name="confirm"
@@ -120,7 +115,7 @@ export function SignupPage() {
                 required
                 value={confirm.value}
                 error={errors.value.confirm}
-                onValue={(v) => edit("confirm", v, confirm)}
+                onValue={editField(errors, "confirm", confirm)}
               />
               <button type="submit" class="primary wide" disabled={busy.value}>
                 {busy.value ? "Creating your account…" : "Sign up"}
