@@ -5,7 +5,7 @@
  * typing).
  */
 import { useSignal } from "@preact/signals";
-import { useEffect } from "preact/hooks";
+import { useEffect, useRef } from "preact/hooks";
 import { ConfirmDialog } from "../components/confirm.tsx";
 import { CameraIcon, CameraOffIcon, ChatIcon, HandIcon, LeaveIcon, MicIcon, MicOffIcon, NotesIcon, PeopleIcon, RecordIcon, ScreenIcon } from "../components/icons.tsx";
 import { ThemeToggle } from "../components/layout.tsx";
@@ -35,10 +35,14 @@ export function RoomView({ room, code, title, signedIn }: { room: RoomState; cod
     panel.value = null;
     if (open) document.querySelector<HTMLElement>(`.controls [aria-controls="${open}-panel"]`)?.focus();
   };
-  if (panel.value === "chat" && seenChat.value !== room.chat.value.length) seenChat.value = room.chat.value.length;
+  // What is shown in an open chat counts as read.
+  useEffect(() => {
+    if (panel.value === "chat") seenChat.value = room.chat.value.length;
+  }, [panel.value, room.chat.value.length]);
   const unread = panel.value === "chat" ? 0 : room.chat.value.length - seenChat.value;
 
-  const actions: Record<string, () => void> = {
+  const actions = useRef<Record<string, () => void>>({});
+  actions.current = {
     m: () => room.toggleMic(),
     v: () => room.toggleCamera(),
     s: () => (room.sharingScreen.value ? room.stopScreen() : void room.shareScreen()),
@@ -48,19 +52,20 @@ export function RoomView({ room, code, title, signedIn }: { room: RoomState; cod
     p: () => toggle("people"),
     r: () => void room.toggleRecording(),
   };
+  // One listener for the room's life; it calls the actions of the latest render.
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (e.ctrlKey || e.metaKey || e.altKey || e.repeat) return;
       const t = e.target as HTMLElement | null;
       if (t && (t.isContentEditable || t.closest("input, textarea, select, [contenteditable], dialog[open]"))) return;
-      const action = actions[e.key.toLowerCase()];
+      const action = actions.current[e.key.toLowerCase()];
       if (!action) return;
       e.preventDefault();
       action();
     };
     addEventListener("keydown", onKey);
     return () => removeEventListener("keydown", onKey);
-  });
+  }, []);
 
   const tiles = room.tiles.value;
   const screens = tiles.filter((t) => t.kind === "screen");
