@@ -214,7 +214,7 @@ function Resources() {
     renaming.value = null;
     renameError.value = null;
     // Back to the button that opened the form, once it is drawn again.
-    queueMicrotask(() => setTimeout(() => document.querySelector<HTMLButtonElement>(`[data-rename="${id}"]`)?.focus()));
+    setTimeout(() => document.querySelector<HTMLButtonElement>(`[data-rename="${id}"]`)?.focus());
   }
 
   async function saveRename(event: Event, item: Item) {
