@@ -17,3 +17,22 @@ export function saveDisplayName(name: string) {
     // Storage refused: the name is asked again next time.
   }
 }
+
+const SHORTCUTS_KEY = "dictate.shortcuts";
+
+/** Whether the meeting's one-key shortcuts are on (WCAG 2.1.4: a person can turn them off). */
+export function loadShortcutsOn(): boolean {
+  try {
+    return localStorage.getItem(SHORTCUTS_KEY) !== "off";
+  } catch {
+    return true;
+  }
+}
+
+export function saveShortcutsOn(on: boolean) {
+  try {
+    localStorage.setItem(SHORTCUTS_KEY, on ? "on" : "off");
+  } catch {
+    // Storage refused: the default (on) applies next time.
+  }
+}

@@ -1,17 +1,38 @@
 /** The meeting's side panels: people and meeting info, chat, and the live notes (loaded lazily). */
-import { useSignal } from "@preact/signals";
+import { useSignal, type Signal } from "@preact/signals";
 import { useEffect, useRef } from "preact/hooks";
 import { CloseIcon, HandIcon, LinkIcon, MicOffIcon } from "../components/icons.tsx";
 import { CopyButton } from "../components/copy-button.tsx";
 import { loadLazy } from "../lib/lazy.ts";
-import type { NotesEditorPart } from "../lazy/notes-editor-types.ts";
+import { saveShortcutsOn } from "../lib/prefs.ts";
+import type { NotesEditor, NotesEditorPart } from "../lazy/notes-editor-types.ts";
 import type { RoomState } from "./room-state.ts";
+import { SHORTCUT_KEYS } from "./shortcuts.ts";
 
 export type PanelName = "people" | "chat" | "notes";
 
-export function PanelFrame({ title, id, onClose, children, hidden }: { title: string; id: string; onClose(): void; children: preact.ComponentChildren; hidden?: boolean }) {
+export function PanelFrame({
+  title,
+  id,
+  onClose,
+  children,
+  hidden,
+  focusOnOpen = false,
+}: {
+  title: string;
+  id: string;
+  onClose(): void;
+  children: preact.ComponentChildren;
+  hidden?: boolean;
+  /** Move focus to the panel itself when it opens (panels without one obvious field to type in). */
+  focusOnOpen?: boolean;
+}) {
+  const ref = useRef<HTMLElement>(null);
+  useEffect(() => {
+    if (focusOnOpen) ref.current?.focus();
+  }, []);
   return (
-    <section class="side-panel" id={id} aria-labelledby={`${id}-title`} hidden={hidden}>
+    <section class="side-panel" id={id} aria-labelledby={`${id}-title`} hidden={hidden} ref={ref} tabIndex={-1}>
       <header class="side-panel-header">
         <h2 id={`${id}-title`}>{title}</h2>
         <button type="button" class="icon-button" aria-label={`Close the ${title.toLowerCase()} panel`} onClick={onClose}>
@@ -23,14 +44,14 @@ export function PanelFrame({ title, id, onClose, children, hidden }: { title: st
   );
 }
 
-export function PeoplePanel({ room, code, onClose }: { room: RoomState; code: string; onClose(): void }) {
+export function PeoplePanel({ room, code, onClose, shortcuts }: { room: RoomState; code: string; onClose(): void; shortcuts: Signal<boolean> }) {
   const renaming = useSignal(false);
   const newName = useSignal("");
   const link = `${location.origin}/m/${code}`;
   const me = room.self.value;
 
   return (
-    <PanelFrame title="People and info" id="people-panel" onClose={onClose}>
+    <PanelFrame title="People and info" id="people-panel" onClose={onClose} focusOnOpen>
       <div class="panel-body">
         <h3>Meeting link</h3>
         <p class="meeting-link">
@@ -89,6 +110,19 @@ export function PeoplePanel({ room, code, onClose }: { room: RoomState; code: st
               Rename myself
             </button>
           ))}
+        <h3>Keyboard</h3>
+        <label class="check">
+          <input
+            type="checkbox"
+            checked={shortcuts.value}
+            onChange={(e) => {
+              shortcuts.value = e.currentTarget.checked;
+              saveShortcutsOn(shortcuts.value);
+            }}
+          />
+          One-key shortcuts ({Object.values(SHORTCUT_KEYS).join(" ").toUpperCase()})
+        </label>
+        <p class="muted">They work when focus is on no button or field. Esc closes a panel.</p>
       </div>
     </PanelFrame>
   );
@@ -100,7 +134,10 @@ export function ChatPanel({ room, onClose }: { room: RoomState; onClose(): void 
   const text = useSignal("");
   const problem = useSignal<string | null>(null);
   const list = useRef<HTMLOListElement>(null);
+  const input = useRef<HTMLInputElement>(null);
   const messages = room.chat.value;
+  // Opening the chat puts the cursor in its field, so what is typed next is a message.
+  useEffect(() => input.current?.focus(), []);
   useEffect(() => {
     const el = list.current;
     if (el) el.scrollTop = el.scrollHeight;
@@ -136,7 +173,7 @@ export function ChatPanel({ room, onClose }: { room: RoomState; onClose(): void 
         <label for="chat-input" class="visually-hidden">
           Message
         </label>
-        <input id="chat-input" placeholder="Message everyone" maxLength={2000} autocomplete="off" value={text.value} onInput={(e) => (text.value = e.currentTarget.value)} />
+        <input id="chat-input" ref={input} placeholder="Message everyone" maxLength={2000} autocomplete="off" value={text.value} onInput={(e) => (text.value = e.currentTarget.value)} />
         <button type="submit" class="primary">
           Send
         </button>
@@ -155,14 +192,21 @@ export function NotesPanel({ code, name, hidden, onClose }: { code: string; name
   const host = useRef<HTMLDivElement>(null);
   const status = useSignal<"loading" | "connecting" | "connected" | "disconnected" | "failed">("loading");
   const failure = useSignal<string | null>(null);
+  const editor = useRef<NotesEditor | null>(null);
+  const shown = useRef(!hidden);
+  shown.current = !hidden;
+  // Showing the notes puts the cursor in the editor (once it has loaded, if it has not yet).
   useEffect(() => {
-    let editor: { destroy(): void } | null = null;
+    if (!hidden) editor.current?.focus();
+  }, [hidden]);
+  useEffect(() => {
     let cancelled = false;
     loadLazy<NotesEditorPart>("notes-editor").then(
       (part) => {
         if (cancelled || !host.current) return;
         status.value = "connecting";
-        editor = part.mount(host.current, { code, name, onStatus: (s) => (status.value = s) });
+        editor.current = part.mount(host.current, { code, name, onStatus: (s) => (status.value = s) });
+        if (shown.current) editor.current.focus();
       },
       (err) => {
         status.value = "failed";
@@ -171,7 +215,8 @@ export function NotesPanel({ code, name, hidden, onClose }: { code: string; name
     );
     return () => {
       cancelled = true;
-      editor?.destroy();
+      editor.current?.destroy();
+      editor.current = null;
     };
   }, [code]);
   const label = { loading: "Loading the editor…", connecting: "Connecting…", connected: "Saved as you type", disconnected: "Offline: changes are kept and sent when the connection is back", failed: failure.value ?? "The editor could not load" }[status.value];

@@ -1,8 +1,9 @@
 /**
  * The meeting room: header (title, recording indicator), the video grid (1–8 cameras, a shared
  * screen on a larger stage), a side panel (people and info, chat, notes), banners and the controls
- * bar. Every control is a button named for what it does now, with a one-key shortcut (ignored while
- * typing).
+ * bar. Every control is a button named for what it does now; most have a one-key shortcut that fires
+ * only while focus is on no control (see shortcuts.ts) and can be turned off. Esc closes the open
+ * panel. Recording asks for confirmation and has no shortcut.
  */
 import { useSignal } from "@preact/signals";
 import { useEffect, useRef } from "preact/hooks";
@@ -10,9 +11,11 @@ import { ConfirmDialog } from "../components/confirm.tsx";
 import { CameraIcon, CameraOffIcon, ChatIcon, HandIcon, LeaveIcon, MicIcon, MicOffIcon, NotesIcon, PeopleIcon, RecordIcon, ScreenIcon } from "../components/icons.tsx";
 import { ThemeToggle } from "../components/layout.tsx";
 import { VideoTile } from "../components/video-tile.tsx";
+import { loadShortcutsOn } from "../lib/prefs.ts";
 import { navigate } from "../lib/router.ts";
 import { ChatPanel, NotesPanel, PeoplePanel, type PanelName } from "./panels.tsx";
 import type { RoomState } from "./room-state.ts";
+import { SHORTCUT_KEYS, shortcutAllowedOn } from "./shortcuts.ts";
 
 const canShareScreen = () => typeof navigator !== "undefined" && !!navigator.mediaDevices?.getDisplayMedia;
 
@@ -24,6 +27,8 @@ export function RoomView({ room, code, title, signedIn }: { room: RoomState; cod
   const notesOpened = useSignal(false);
   const seenChat = useSignal(0);
   const confirmLeave = useSignal(false);
+  const confirmRecord = useSignal(false);
+  const shortcutsOn = useSignal(loadShortcutsOn());
 
   const toggle = (name: PanelName) => {
     panel.value = panel.value === name ? null : name;
@@ -43,21 +48,27 @@ export function RoomView({ room, code, title, signedIn }: { room: RoomState; cod
 
   const actions = useRef<Record<string, () => void>>({});
   actions.current = {
-    m: () => room.toggleMic(),
-    v: () => room.toggleCamera(),
-    s: () => (room.sharingScreen.value ? room.stopScreen() : void room.shareScreen()),
-    h: () => room.toggleHand(),
-    c: () => toggle("chat"),
-    n: () => toggle("notes"),
-    p: () => toggle("people"),
-    r: () => void room.toggleRecording(),
+    [SHORTCUT_KEYS.mic]: () => room.toggleMic(),
+    [SHORTCUT_KEYS.camera]: () => room.toggleCamera(),
+    [SHORTCUT_KEYS.screen]: () => canShareScreen() && (room.sharingScreen.value ? room.stopScreen() : void room.shareScreen()),
+    [SHORTCUT_KEYS.hand]: () => room.toggleHand(),
+    [SHORTCUT_KEYS.chat]: () => toggle("chat"),
+    [SHORTCUT_KEYS.notes]: () => toggle("notes"),
+    [SHORTCUT_KEYS.people]: () => toggle("people"),
   };
+  const escape = useRef(() => {});
+  escape.current = () => closePanel();
   // One listener for the room's life; it calls the actions of the latest render.
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      if (e.ctrlKey || e.metaKey || e.altKey || e.repeat) return;
-      const t = e.target as HTMLElement | null;
-      if (t && (t.isContentEditable || t.closest("input, textarea, select, [contenteditable], dialog[open]"))) return;
+      if (e.ctrlKey || e.metaKey || e.altKey || e.defaultPrevented) return;
+      const t = e.target as Element | null;
+      if (e.key === "Escape") {
+        // A modal dialog closes itself on Esc; otherwise Esc closes the side panel, from anywhere.
+        if (!t?.closest?.("dialog[open]")) escape.current();
+        return;
+      }
+      if (e.repeat || !shortcutsOn.value || !shortcutAllowedOn(t)) return;
       const action = actions.current[e.key.toLowerCase()];
       if (!action) return;
       e.preventDefault();
@@ -66,6 +77,12 @@ export function RoomView({ room, code, title, signedIn }: { room: RoomState; cod
     addEventListener("keydown", onKey);
     return () => removeEventListener("keydown", onKey);
   }, []);
+
+  const startOrStopRecording = () => {
+    // Starting asks everyone's consent through the one who starts it; a guest is told to sign in instead.
+    if (room.recording.value?.status !== "recording" && signedIn) confirmRecord.value = true;
+    else void room.toggleRecording();
+  };
 
   const tiles = room.tiles.value;
   const screens = tiles.filter((t) => t.kind === "screen");
@@ -110,11 +127,32 @@ export function RoomView({ room, code, title, signedIn }: { room: RoomState; cod
             </div>
           </section>
         )}
-        {panel.value === "people" && <PeoplePanel room={room} code={code} onClose={closePanel} />}
+        {panel.value === "people" && <PeoplePanel room={room} code={code} onClose={closePanel} shortcuts={shortcutsOn} />}
         {panel.value === "chat" && <ChatPanel room={room} onClose={closePanel} />}
         {notesOpened.value && me && <NotesPanel code={code} name={me.name} hidden={panel.value !== "notes"} onClose={closePanel} />}
       </div>
-      <Controls room={room} panel={panel.value} unread={unread} onPanel={toggle} onLeave={() => (confirmLeave.value = true)} />
+      <Controls
+        room={room}
+        panel={panel.value}
+        unread={unread}
+        shortcuts={shortcutsOn.value}
+        mayRecord={signedIn}
+        onRecord={startOrStopRecording}
+        onPanel={toggle}
+        onLeave={() => (confirmLeave.value = true)}
+      />
+      <ConfirmDialog
+        open={confirmRecord.value}
+        title="Start recording?"
+        confirmLabel="Start recording"
+        onCancel={() => (confirmRecord.value = false)}
+        onConfirm={() => {
+          confirmRecord.value = false;
+          void room.toggleRecording();
+        }}
+      >
+        <p>Everyone in the meeting is told that it is being recorded, and by whom. The recording keeps every camera, shared screen and voice, and is kept under Resources for the people who took part who have an account, and for the team.</p>
+      </ConfirmDialog>
       <ConfirmDialog
         open={confirmLeave.value}
         title="Leave the meeting?"
@@ -245,7 +283,26 @@ function ControlButton({
   );
 }
 
-function Controls({ room, panel, unread, onPanel, onLeave }: { room: RoomState; panel: PanelName | null; unread: number; onPanel(p: PanelName): void; onLeave(): void }) {
+function Controls({
+  room,
+  panel,
+  unread,
+  shortcuts,
+  mayRecord,
+  onRecord,
+  onPanel,
+  onLeave,
+}: {
+  room: RoomState;
+  panel: PanelName | null;
+  unread: number;
+  shortcuts: boolean;
+  mayRecord: boolean;
+  onRecord(): void;
+  onPanel(p: PanelName): void;
+  onLeave(): void;
+}) {
+  const key = (k: string) => (shortcuts ? k : undefined);
   const micOff = room.audioMuted.value;
   const camOff = room.videoMuted.value;
   const sharing = room.sharingScreen.value;
@@ -253,31 +310,34 @@ function Controls({ room, panel, unread, onPanel, onLeave }: { room: RoomState; 
   const recording = room.recording.value?.status === "recording";
   return (
     <div class="controls" role="toolbar" aria-label="Meeting controls">
-      <ControlButton label={micOff ? "Unmute microphone" : "Mute microphone"} short={micOff ? "Unmute" : "Mute"} keyHint="m" off={micOff} onClick={() => room.toggleMic()}>
+      <ControlButton label={micOff ? "Unmute microphone" : "Mute microphone"} short={micOff ? "Unmute" : "Mute"} keyHint={key(SHORTCUT_KEYS.mic)} off={micOff} onClick={() => room.toggleMic()}>
         {micOff ? <MicOffIcon /> : <MicIcon />}
       </ControlButton>
-      <ControlButton label={camOff ? "Start camera" : "Stop camera"} short={camOff ? "Start camera" : "Stop camera"} keyHint="v" off={camOff} onClick={() => room.toggleCamera()}>
+      <ControlButton label={camOff ? "Start camera" : "Stop camera"} short={camOff ? "Start camera" : "Stop camera"} keyHint={key(SHORTCUT_KEYS.camera)} off={camOff} onClick={() => room.toggleCamera()}>
         {camOff ? <CameraOffIcon /> : <CameraIcon />}
       </ControlButton>
       {canShareScreen() && (
-        <ControlButton label={sharing ? "Stop sharing screen" : "Share screen"} short={sharing ? "Stop sharing" : "Share"} keyHint="s" on={sharing} onClick={() => (sharing ? room.stopScreen() : void room.shareScreen())}>
+        <ControlButton label={sharing ? "Stop sharing screen" : "Share screen"} short={sharing ? "Stop sharing" : "Share"} keyHint={key(SHORTCUT_KEYS.screen)} on={sharing} onClick={() => (sharing ? room.stopScreen() : void room.shareScreen())}>
           <ScreenIcon />
         </ControlButton>
       )}
-      <ControlButton label={hand ? "Lower hand" : "Raise hand"} short={hand ? "Lower hand" : "Raise hand"} keyHint="h" on={hand} onClick={() => room.toggleHand()}>
+      <ControlButton label={hand ? "Lower hand" : "Raise hand"} short={hand ? "Lower hand" : "Raise hand"} keyHint={key(SHORTCUT_KEYS.hand)} on={hand} onClick={() => room.toggleHand()}>
         <HandIcon />
       </ControlButton>
-      <ControlButton label={recording ? "Stop recording" : "Start recording"} short={recording ? "Stop recording" : "Start recording"} keyHint="r" class={recording ? "recording" : undefined} onClick={() => void room.toggleRecording()}>
-        <RecordIcon />
-      </ControlButton>
+      {/* Only those who may stop a recording see Stop; a guest sees the indicator in the header. */}
+      {(!recording || mayRecord) && (
+        <ControlButton label={recording ? "Stop recording" : "Start recording"} short={recording ? "Stop recording" : "Start recording"} class={recording ? "recording" : undefined} onClick={onRecord}>
+          <RecordIcon />
+        </ControlButton>
+      )}
       <span class="controls-divider" aria-hidden="true" />
-      <ControlButton label={panel === "chat" ? "Close chat" : "Open chat"} short="Chat" keyHint="c" on={panel === "chat"} expanded={panel === "chat"} controls="chat-panel" badge={unread} onClick={() => onPanel("chat")}>
+      <ControlButton label={panel === "chat" ? "Close chat" : "Open chat"} short="Chat" keyHint={key(SHORTCUT_KEYS.chat)} on={panel === "chat"} expanded={panel === "chat"} controls="chat-panel" badge={unread} onClick={() => onPanel("chat")}>
         <ChatIcon />
       </ControlButton>
-      <ControlButton label={panel === "notes" ? "Close notes" : "Open notes"} short="Notes" keyHint="n" on={panel === "notes"} expanded={panel === "notes"} controls="notes-panel" onClick={() => onPanel("notes")}>
+      <ControlButton label={panel === "notes" ? "Close notes" : "Open notes"} short="Notes" keyHint={key(SHORTCUT_KEYS.notes)} on={panel === "notes"} expanded={panel === "notes"} controls="notes-panel" onClick={() => onPanel("notes")}>
         <NotesIcon />
       </ControlButton>
-      <ControlButton label={panel === "people" ? "Close people and info" : "Open people and info"} short="People" keyHint="p" on={panel === "people"} expanded={panel === "people"} controls="people-panel" onClick={() => onPanel("people")}>
+      <ControlButton label={panel === "people" ? "Close people and info" : "Open people and info"} short="People" keyHint={key(SHORTCUT_KEYS.people)} on={panel === "people"} expanded={panel === "people"} controls="people-panel" onClick={() => onPanel("people")}>
         <PeopleIcon />
       </ControlButton>
       <button type="button" class="danger" aria-label="Leave meeting" title="Leave meeting" onClick={onLeave}>

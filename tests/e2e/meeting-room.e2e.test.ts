@@ -90,7 +90,9 @@ describe.skipIf(!canRunNamespaceScenario || Bun.which("ffmpeg") === null)("the m
   });
 
   test("a signed-in user records; everyone sees it; the recording is processed, listed under Resources, plays, and is renamed", () => {
+    expect(r.recordConsentDialog).toContain("Everyone in the meeting is told");
     expect(r.recordingIndicatorAtGrace).toContain("Recording");
+    expect(r.recordButtonsAtGraceWhileRecording).toBe(0);
     expect(r.readyBannerAtAda).toContain("The recording is ready");
     expect(r.recordingsApi).toHaveLength(1);
     expect(r.recordingsApi[0].status).toBe("ready");

@@ -11,27 +11,8 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
-import { canRunBrowser, launchBrowser, newContext, screenshot, watchErrors } from "../helpers/browser.ts";
+import { audit, canRunBrowser, launchBrowser, newContext, screenshot, watchErrors } from "../helpers/browser.ts";
 import { startServer, type RunningServer } from "../helpers/server.ts";
-
-const AXE = readFileSync(resolve(import.meta.dir, "../../node_modules/axe-core/axe.min.js"), "utf8");
-
-interface Violation {
-  id: string;
-  impact: string;
-  help: string;
-  nodes: { target: string[] }[];
-}
-
-/** Serious and critical axe violations on the page as it is now. */
-async function audit(page: Page): Promise<string[]> {
-  await page.addScriptTag({ content: AXE });
-  const violations = (await page.evaluate(async () => {
-    const r = await (globalThis as any).axe.run(document, { resultTypes: ["violations"] });
-    return r.violations;
-  })) as Violation[];
-  return violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${v.id}: ${v.help} at ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-}
 
 describe.skipIf(!canRunBrowser)("every page, in Chromium", () => {
   let server: RunningServer;

@@ -3,7 +3,7 @@
  * Janus here: those flows run inside a test namespace, see tests/e2e/*.scenario.ts).
  * Screenshots go to `.test-artifacts/screenshots/<name>.png` so a person can look at every page.
  */
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 
@@ -56,4 +56,21 @@ export function watchErrors(page: Page): string[] {
     if (msg.type() === "error" && !msg.text().startsWith("Failed to load resource")) errors.push(`console: ${msg.text()}`);
   });
   return errors;
+}
+
+const AXE = readFileSync(resolve(import.meta.dir, "../../node_modules/axe-core/axe.min.js"), "utf8");
+
+/**
+ * Serious and critical problems axe-core finds on the page as it is now (names, labels, contrast,
+ * landmarks): what a screen reader or a low-vision reader would trip on. Empty when clean.
+ */
+export async function audit(page: Page): Promise<string[]> {
+  await page.addScriptTag({ content: AXE });
+  const violations = (await page.evaluate(async () => (await (globalThis as any).axe.run(document, { resultTypes: ["violations"] })).violations)) as {
+    id: string;
+    impact: string;
+    help: string;
+    nodes: { target: string[] }[];
+  }[];
+  return violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${v.id}: ${v.help} at ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
 }
