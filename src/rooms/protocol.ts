@@ -3,6 +3,8 @@ import { TypeCompiler } from "@sinclair/typebox/compiler";
 
 /** Frame size limit on the room socket. */
 export const MAX_ROOM_FRAME = 64 * 1024;
+/** How deeply a room message may nest (the deepest real one nests 3 levels). */
+export const MAX_ROOM_DEPTH = 32;
 /** Largest notes update accepted. */
 export const MAX_NOTES_UPDATE = 1024 * 1024;
 export const MAX_CHAT_TEXT = 2000;

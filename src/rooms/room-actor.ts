@@ -10,7 +10,8 @@ import { createRoomMedia, type RoomMedia } from "./room-actor.media.ts";
 import { createRoomRecording, type RecordingRecords, type RoomRecording } from "./room-actor.recording.ts";
 import { AppError } from "../errors.ts";
 import type { MediaServer } from "../media/index.ts";
-import { MAX_ROOM_FRAME, parseClientMessage, type ChatMessage, type ClientMessage, type Participant } from "./protocol.ts";
+import { nestsDeeperThan } from "./json-depth.ts";
+import { MAX_ROOM_DEPTH, MAX_ROOM_FRAME, parseClientMessage, type ChatMessage, type ClientMessage, type Participant } from "./protocol.ts";
 
 /** What a room needs to know about its meeting. */
 export interface RoomMeeting {
@@ -289,6 +290,8 @@ export function createRoomActor(meeting: RoomMeeting, deps: RoomDeps) {
     const size = typeof data === "string" ? data.length : data.byteLength;
     if (size > MAX_ROOM_FRAME) return s.conn.close(CLOSE.TOO_LARGE, "Message over 64 KB");
     if (typeof data !== "string") return badFrame(s, "Send JSON text frames");
+    // Checked before parsing: parsing deep nesting is what costs (the whole process waits on it).
+    if (nestsDeeperThan(data, MAX_ROOM_DEPTH)) return badFrame(s, `A message may nest at most ${MAX_ROOM_DEPTH} levels`);
     let value: unknown;
     try {
       value = JSON.parse(data);

@@ -1,3 +1,4 @@
+import type { Server, ServerWebSocket } from "bun";
 import { Elysia } from "elysia";
 import type { Logger } from "pino";
 import { readCookie, SESSION_COOKIE } from "../../auth/index.ts";
@@ -5,83 +6,107 @@ import { AppError } from "../../errors.ts";
 import { CLOSE, type Channel, type Connection, type SocketSink } from "../../rooms/index.ts";
 import type { AppServices } from "../../services.ts";
 
-/** Frames that may wait while the socket's access is checked and its room loaded. */
+/** Frames that may wait while the socket's access is checked and its room loaded, and their bytes. */
 const MAX_EARLY_FRAMES = 200;
+const MAX_EARLY_BYTES = 2 * 1024 * 1024;
+/** "Try again later": the database or Redis is unreachable; the client reconnects with backoff. */
+const TRY_AGAIN_LATER = 1013;
 
-interface SocketState {
-  conn: Connection;
+/**
+ * One socket's state, kept as the Bun socket's `data`. Bun's server hands every socket event to
+ * `data.open/message/close` (that is how Elysia dispatches its own `.ws()` routes too); upgrading
+ * here instead of through `.ws()` gives the room the frame's text as it came. Elysia's `.ws()` runs
+ * JSON.parse on every text frame before any handler sees it, which a hostile frame of deep nesting
+ * turns into a second-long stall of the whole process.
+ */
+interface SocketData {
+  channel: Channel;
+  code: string;
+  request: Request;
+  conn: Connection | null;
   sink: SocketSink | null;
   early: (string | Uint8Array)[];
+  earlyBytes: number;
   closedCode: number | null;
+  open(ws: ServerWebSocket<SocketData>): void;
+  message(ws: ServerWebSocket<SocketData>, message: string | Buffer): void;
+  close(ws: ServerWebSocket<SocketData>, code: number): void;
 }
-
-type RawSocket = { send(data: string | Uint8Array): unknown; close(code?: number, reason?: string): void; readyState: number };
 
 /** `/ws/meetings/:code` (room) and `/ws/meetings/:code/notes` (y-websocket protocol). */
 export function roomSocketRoutes(s: AppServices, logger: Logger) {
-  const sockets = new Map<string, SocketState>();
   const allowedOrigin = s.config.publicUrl;
 
-  const handlers = (channel: Channel) => ({
-    async open(ws: { id: string; raw: RawSocket; data: { params: { code: string }; request: Request } }) {
-      const raw = ws.raw;
+  async function attach(state: SocketData, conn: Connection) {
+    const { request, channel } = state;
+    try {
+      const origin = request.headers.get("origin");
+      if (origin && origin !== allowedOrigin && origin !== new URL(request.url).origin) {
+        throw new AppError("FORBIDDEN", "Cross-site sockets are not allowed");
+      }
+      const token = readCookie(request.headers.get("cookie"), SESSION_COOKIE);
+      const user = token ? await s.sessions.lookup(token) : null;
+      const meeting = await s.rooms.authorize(state.code, user);
+      const sink = await s.rooms.open(meeting, channel, conn, { userId: user?.id ?? null, username: user?.username ?? null });
+      if (state.closedCode !== null) return sink.closed(state.closedCode);
+      state.sink = sink;
+      for (const frame of state.early.splice(0)) sink.frame(frame);
+      state.earlyBytes = 0;
+    } catch (err) {
+      if (err instanceof AppError && err.code === "UNAVAILABLE") conn.close(TRY_AGAIN_LATER, err.message);
+      else if (err instanceof AppError) conn.close(4000 + err.status, err.message);
+      else {
+        logger.error({ err, channel }, "socket open failed");
+        conn.close(CLOSE.SERVER_ERROR, "Something went wrong on our side");
+      }
+    }
+  }
+
+  const handlers = {
+    open(ws: ServerWebSocket<SocketData>) {
+      const state = ws.data;
       const conn: Connection = {
-        id: ws.id,
+        id: crypto.randomUUID(),
         send: (data) => {
-          if (raw.readyState === 1) raw.send(data);
+          if (ws.readyState === 1) ws.send(data);
         },
         close: (code, reason) => {
-          if (raw.readyState === 1) raw.close(code, reason.slice(0, 120));
+          if (ws.readyState === 1) ws.close(code, reason.slice(0, 120));
         },
       };
-      const state: SocketState = { conn, sink: null, early: [], closedCode: null };
-      sockets.set(ws.id, state);
-      s.metrics.sockets.inc({ channel });
-      const request = ws.data.request;
-      try {
-        const origin = request.headers.get("origin");
-        if (origin && origin !== allowedOrigin && origin !== new URL(request.url).origin) {
-          throw new AppError("FORBIDDEN", "Cross-site sockets are not allowed");
-        }
-        const token = readCookie(request.headers.get("cookie"), SESSION_COOKIE);
-        const user = token ? await s.sessions.lookup(token) : null;
-        const meeting = await s.rooms.authorize(ws.data.params.code, user);
-        const sink = await s.rooms.open(meeting, channel, conn, { userId: user?.id ?? null, username: user?.username ?? null });
-        if (state.closedCode !== null) return sink.closed(state.closedCode);
-        state.sink = sink;
-        for (const frame of state.early.splice(0)) sink.frame(frame);
-      } catch (err) {
-        if (err instanceof AppError) {
-          conn.close(4000 + err.status, err.message);
-        } else {
-          logger.error({ err, channel }, "socket open failed");
-          conn.close(CLOSE.SERVER_ERROR, "Something went wrong on our side");
-        }
-      }
+      state.conn = conn;
+      s.metrics.sockets.inc({ channel: state.channel });
+      void attach(state, conn);
     },
 
-    message(ws: { id: string }, message: unknown) {
-      const state = sockets.get(ws.id);
-      if (!state) return;
-      // Elysia hands over JSON text already parsed; the room wants the text (it checks size and shape).
-      const data =
-        message instanceof Uint8Array ? message : typeof message === "string" ? message : JSON.stringify(message) ?? "";
-      if (state.sink) return state.sink.frame(data);
-      if (state.early.length >= MAX_EARLY_FRAMES) return state.conn.close(CLOSE.RATE_LIMITED, "Too many messages");
-      state.early.push(data);
+    message(ws: ServerWebSocket<SocketData>, message: string | Buffer) {
+      const state = ws.data;
+      if (state.sink) return state.sink.frame(message);
+      const size = typeof message === "string" ? message.length : message.byteLength;
+      state.earlyBytes += size;
+      if (state.early.length >= MAX_EARLY_FRAMES || state.earlyBytes > MAX_EARLY_BYTES) return state.conn?.close(CLOSE.RATE_LIMITED, "Too many messages");
+      state.early.push(message);
     },
 
-    close(ws: { id: string }, code: number) {
-      const state = sockets.get(ws.id);
-      if (!state) return;
-      sockets.delete(ws.id);
-      s.metrics.sockets.dec({ channel });
+    close(ws: ServerWebSocket<SocketData>, code: number) {
+      const state = ws.data;
+      if (state.closedCode !== null) return;
+      s.metrics.sockets.dec({ channel: state.channel });
       state.closedCode = code;
+      state.early.length = 0;
       state.sink?.closed(code);
     },
-  });
+  };
+
+  const upgrade =
+    (channel: Channel) =>
+    ({ request, params, server }: { request: Request; params: { code: string }; server: Server<SocketData> | null }) => {
+      const data: SocketData = { channel, code: params.code, request, conn: null, sink: null, early: [], earlyBytes: 0, closedCode: null, ...handlers };
+      if (server?.upgrade(request, { data })) return;
+      throw new AppError("INVALID_ARGUMENT", "Expected a WebSocket upgrade", { status: 400 });
+    };
 
   return new Elysia()
-    .ws("/ws/meetings/:code", handlers("room") as never)
-    .ws("/ws/meetings/:code/notes", handlers("notes") as never);
+    .get("/ws/meetings/:code", upgrade("room") as never, { detail: { hide: true } })
+    .get("/ws/meetings/:code/notes", upgrade("notes") as never, { detail: { hide: true } });
 }
