@@ -1,12 +1,14 @@
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
-import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import { PgDatabase, PgPreparedQuery, type PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { readMigrationFiles } from "drizzle-orm/migrator";
 import type { PgDialect, PgSession } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
+import { AppError } from "../errors.ts";
+import { isUnavailable } from "./errors.ts";
 import { embeddedMigrations } from "./migrations.ts";
 import { pgliteAssets } from "./pglite-assets.ts";
 import * as schema from "./schema.ts";
@@ -37,6 +39,7 @@ export type DatabaseOptions =
  * `migrate()` applies the migrations embedded at build time, or those in `migrationsDir` if given.
  */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  mapOutagesToAppErrors();
   const migrationsDir = options.migrationsDir;
   if ("databaseUrl" in options) {
     const sql = postgres(options.databaseUrl, {
@@ -86,4 +89,41 @@ function migrate(db: Db, migrationsDir: string | undefined): Promise<void> {
   const migrations = migrationsDir ? readMigrationFiles({ migrationsFolder: migrationsDir }) : embeddedMigrations();
   const { dialect, session } = db as unknown as { dialect: PgDialect; session: PgSession };
   return dialect.migrate(migrations, session, { migrationsFolder: migrationsDir ?? "(embedded)" });
+}
+
+const asOutage = (err: unknown) =>
+  !(err instanceof AppError) && isUnavailable(err)
+    ? new AppError("UNAVAILABLE", "The database is unavailable; try again shortly", { cause: err, headers: { "retry-after": "5" } })
+    : err;
+
+let outagesMapped = false;
+/**
+ * A database that cannot be reached is an outage, not a bug: every query and transaction that fails
+ * for that reason rejects with AppError("UNAVAILABLE") (its cause the driver's error), so whatever
+ * sits above (HTTP routes, room sockets) answers 503 or 1013 without knowing drivers. drizzle runs
+ * every query through `PgPreparedQuery.queryWithCache` and every transaction through
+ * `PgDatabase.transaction`, on PGlite and Postgres alike; both are wrapped once per process.
+ */
+function mapOutagesToAppErrors() {
+  if (outagesMapped) return;
+  outagesMapped = true;
+  type Method = (this: unknown, ...args: unknown[]) => Promise<unknown>;
+  const query = PgPreparedQuery.prototype as unknown as { queryWithCache: Method };
+  const queryWithCache = query.queryWithCache;
+  query.queryWithCache = async function (...args) {
+    try {
+      return await queryWithCache.apply(this, args);
+    } catch (err) {
+      throw asOutage(err);
+    }
+  };
+  const database = PgDatabase.prototype as unknown as { transaction: Method };
+  const transaction = database.transaction;
+  database.transaction = async function (...args) {
+    try {
+      return await transaction.apply(this, args);
+    } catch (err) {
+      throw asOutage(err);
+    }
+  };
 }

@@ -3,7 +3,7 @@ import { Elysia } from "elysia";
 import type { Logger } from "pino";
 import { AppError } from "../errors.ts";
 import type { AppServices } from "../services.ts";
-import { errorResponse, toAppError } from "./errors.ts";
+import { errorResponse, toAppError, unavailable } from "./errors.ts";
 import { authRoutes } from "./routes/auth.ts";
 import { clientNotFoundPage, clientRoutes } from "./routes/client.ts";
 import { meetingRoutes } from "./routes/meetings.ts";
@@ -86,7 +86,18 @@ export function createApp({ services: s, logger, maxBodyBytes = DEFAULT_MAX_BODY
         logger.info({ requestId: m.id, method: request.method, path: new URL(request.url).pathname, status, ms: Math.round(ms * 10) / 10 }, "request");
       })
       .get("/healthz", async () => {
-        await s.database.ping();
+        // A database that does not answer within a few seconds is as down as one that refuses.
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const timeout = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error("database ping timed out")), 3_000);
+        });
+        try {
+          await Promise.race([s.database.ping(), timeout]);
+        } catch (err) {
+          throw unavailable(err, "The database is unreachable");
+        } finally {
+          clearTimeout(timer);
+        }
         return { ok: true };
       })
       .get("/metrics", async () => new Response(await metrics.registry.metrics(), { headers: { "content-type": metrics.registry.contentType } }))
