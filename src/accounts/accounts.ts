@@ -10,6 +10,7 @@ import {
 } from "../auth/index.ts";
 import { isUniqueViolation, schema, type Db } from "../db/index.ts";
 import { AppError, conflict, notFound } from "../errors.ts";
+import { requireUsername } from "../names.ts";
 
 const { users, teams, teamMembers } = schema;
 
@@ -68,13 +69,14 @@ export function createAccounts({ db, sessions, loginGuard, publicUrl }: Accounts
     view,
 
     async signup(input: SignupInput): Promise<UserView> {
+      const username = requireUsername(input.username);
       const passwordHash = await hashPassword(input.password);
       try {
         const [row] = await db
           .insert(users)
           .values({
             email: normalizeEmail(input.email),
-            username: input.username.trim(),
+            username,
             passwordHash,
             calendarToken: randomToken(24),
           })
@@ -109,7 +111,7 @@ export function createAccounts({ db, sessions, loginGuard, publicUrl }: Accounts
       const [current] = await db.select().from(users).where(eq(users.id, userId)).limit(1);
       if (!current) throw notFound("User");
       const values: Partial<typeof users.$inferInsert> = {};
-      if (changes.username !== undefined) values.username = changes.username.trim();
+      if (changes.username !== undefined) values.username = requireUsername(changes.username);
       const newEmail = changes.email === undefined ? undefined : normalizeEmail(changes.email);
       const emailChanges = newEmail !== undefined && newEmail !== current.email;
       if (emailChanges || changes.password !== undefined) {

@@ -1,4 +1,5 @@
 import { t } from "elysia";
+import { USERNAME_MESSAGE, USERNAME_PATTERN } from "../names.ts";
 
 /** Closed objects: an unknown field is a 422, not silently dropped. */
 export const closed = <T extends Parameters<typeof t.Object>[0]>(properties: T) => t.Object(properties, { additionalProperties: false });
@@ -11,9 +12,9 @@ export const Email = t.String({
 export const Username = t.String({
   minLength: 2,
   maxLength: 32,
-  // Any letters of any script, digits and punctuation, but no spaces, control characters or markup.
-  pattern: "^[^\\s@/\\\\<>\"'`\\u0000-\\u001f\\u007f]+$",
-  error: "2 to 32 characters, without spaces or @ / \\ < > quotes",
+  // Checked again after NFKC by the accounts service (src/names.ts), which also refuses invisible characters.
+  pattern: USERNAME_PATTERN,
+  error: USERNAME_MESSAGE,
 });
 /** At login any string may be tried; its shape is not checked, only its length. */
 export const LoginEmail = t.String({ minLength: 1, maxLength: 254, error: "Enter your email" });

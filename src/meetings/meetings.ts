@@ -2,7 +2,11 @@ import { and, asc, eq, exists, gte, isNull, lt, or, sql, type AnyColumn, type Pl
 import { generateCode, normalizeCode } from "../codes.ts";
 import { isUniqueViolation, schema, type Db } from "../db/index.ts";
 import { conflict, forbidden, invalid, notFound, unauthenticated } from "../errors.ts";
+import { requireName } from "../names.ts";
 import type { Teams } from "../teams/index.ts";
+
+/** A title may be left empty (the meeting gets a default one). */
+const TITLE_RULES = { minLength: 0, maxLength: 200 };
 
 const { meetings, meetingParticipants, teamMembers, notes, recordings } = schema;
 
@@ -225,8 +229,9 @@ export function createMeetings({ db, teams, publicUrl }: { db: Db; teams: Teams;
         if (!viewer) throw unauthenticated("Sign in to start a team meeting");
         await teams.requireMembership(input.teamId, viewer.id);
       }
+      const given = input.title === undefined ? "" : requireName("title", input.title, TITLE_RULES);
       const { startsAt, endsAt } = schedule(input);
-      const title = input.title?.trim() || (startsAt ? "Meeting" : "Instant meeting");
+      const title = given || (startsAt ? "Meeting" : "Instant meeting");
       for (let attempt = 0; ; attempt++) {
         try {
           const [row] = await db
@@ -259,11 +264,12 @@ export function createMeetings({ db, teams, publicUrl }: { db: Db; teams: Teams;
       if (input.teamId !== undefined && input.teamId !== m.teamId) {
         throw invalid("A meeting's team cannot change", { teamId: "Cannot be changed" });
       }
+      const title = input.title === undefined ? undefined : requireName("title", input.title, TITLE_RULES) || m.title;
       const { startsAt, endsAt } = schedule(input, m);
       const [row] = await db
         .update(meetings)
         .set({
-          ...(input.title !== undefined ? { title: input.title.trim() || m.title } : {}),
+          ...(title !== undefined ? { title } : {}),
           ...(input.agenda !== undefined ? { agenda: input.agenda } : {}),
           startsAt,
           endsAt,

@@ -3,6 +3,7 @@ import { generateCode, normalizeCode } from "../codes.ts";
 import { isUniqueViolation, schema, type Db } from "../db/index.ts";
 import { conflict, notFound } from "../errors.ts";
 import { isUuid } from "../ids.ts";
+import { requireName } from "../names.ts";
 
 const { teams, teamMembers, users } = schema;
 
@@ -58,11 +59,12 @@ export function createTeams({ db }: { db: Db }) {
       return row !== undefined;
     },
 
-    async create(userId: string, name: string): Promise<TeamView> {
+    async create(userId: string, nameInput: string): Promise<TeamView> {
+      const name = requireName("name", nameInput, { maxLength: 80 });
       for (let attempt = 0; ; attempt++) {
         try {
           return await db.transaction(async (tx) => {
-            const [team] = await tx.insert(teams).values({ name: name.trim(), code: generateCode(), createdBy: userId }).returning();
+            const [team] = await tx.insert(teams).values({ name, code: generateCode(), createdBy: userId }).returning();
             await tx.insert(teamMembers).values({ teamId: team!.id, userId });
             return view(team!, 1);
           });
