@@ -6,6 +6,7 @@ import type { LoadedNotes, NotesStore, NotesWriter } from "../notes/index.ts";
 import { NOTES_TEXT } from "../notes/index.ts";
 import type { Clock } from "./clock.ts";
 import { CLOSE, type Connection } from "./connection.ts";
+import { filterAwarenessUpdate } from "./notes-awareness.ts";
 import { MAX_NOTES_UPDATE } from "./protocol.ts";
 
 // y-websocket's message types.
@@ -23,6 +24,8 @@ export interface NotesSessionDeps {
   store: NotesStore;
   writer: NotesWriter;
   clock: Clock;
+  /** The largest the document may grow (its encoded state, in bytes); updates past it are refused. */
+  maxDocBytes: number;
   /** A newer owner took the notes: this session may write no more. */
   onFenced(): void;
   onUpdateApplied?(): void;
@@ -30,6 +33,7 @@ export interface NotesSessionDeps {
 }
 
 class BadFrame extends Error {}
+class DocumentFull extends Error {}
 
 /**
  * The live notes of one room: a Y.Doc holding only what is durable, y-websocket's sync and
@@ -50,6 +54,13 @@ export function createNotesSession(loaded: LoadedNotes, deps: NotesSessionDeps) 
       deps.onError?.(err, "apply a stored notes update");
     }
   }
+  /**
+   * The document's size, counted without encoding it on every keystroke: exact after load and after
+   * each compaction, and in between the sum of what was applied (an upper bound: deletions shrink
+   * nothing here). `pendingBytes` are updates being written, counted so a burst cannot slip past.
+   */
+  let docBytes = Y.encodeStateAsUpdate(doc).byteLength;
+  let pendingBytes = 0;
   let lastUpdateId = loaded.lastUpdateId;
   let compactedUpTo = loaded.lastUpdateId;
   const awareness = new awarenessProtocol.Awareness(doc);
@@ -86,7 +97,9 @@ export function createNotesSession(loaded: LoadedNotes, deps: NotesSessionDeps) 
   awareness.on("update", ({ added, updated, removed }: { added: number[]; updated: number[]; removed: number[] }, origin: unknown) => {
     const owned = conns.get(origin as Connection);
     if (owned) {
+      // Only ids this socket may touch get here (see receiveAwareness), so they are its own now.
       for (const id of added) owned.add(id);
+      for (const id of updated) owned.add(id);
       for (const id of removed) owned.delete(id);
     }
     const changed = [...added, ...updated, ...removed];
@@ -117,7 +130,9 @@ export function createNotesSession(loaded: LoadedNotes, deps: NotesSessionDeps) 
       const upTo = lastUpdateId;
       if (fenced || upTo === compactedUpTo) return;
       try {
-        const ok = await deps.store.compact(noteId, leaseToken, Y.encodeStateAsUpdate(doc), text.toString(), upTo);
+        const state = Y.encodeStateAsUpdate(doc);
+        docBytes = state.byteLength;
+        const ok = await deps.store.compact(noteId, leaseToken, state, text.toString(), upTo);
         if (ok) compactedUpTo = upTo;
         else fence();
       } catch (err) {
@@ -150,8 +165,12 @@ export function createNotesSession(loaded: LoadedNotes, deps: NotesSessionDeps) 
     }
     // The provider answers our sync step 1 with an empty update on every connect: nothing to keep.
     if (decoded.structs.length === 0 && decoded.ds.clients.size === 0) return;
+    const size = update.byteLength;
+    if (docBytes + pendingBytes + size > deps.maxDocBytes) throw new DocumentFull();
+    pendingBytes += size;
     const p = deps.writer.append(noteId, leaseToken, update).then(
       (id) => {
+        pendingBytes -= size;
         if (id === null) return fence();
         if (disposed) return;
         try {
@@ -160,11 +179,13 @@ export function createNotesSession(loaded: LoadedNotes, deps: NotesSessionDeps) 
           deps.onError?.(err, "apply a notes update");
           return;
         }
+        docBytes += size;
         lastUpdateId = Math.max(lastUpdateId, id);
         deps.onUpdateApplied?.();
         scheduleCompaction();
       },
       (err) => {
+        pendingBytes -= size;
         deps.onError?.(err, "append notes update");
         // Not durable, so not acknowledged: the client keeps it and sends it again on reconnect.
         conn.close(CLOSE.SERVER_ERROR, "Notes could not be saved; reconnecting");
@@ -172,6 +193,23 @@ export function createNotesSession(loaded: LoadedNotes, deps: NotesSessionDeps) 
     );
     inFlight.add(p);
     void p.finally(() => inFlight.delete(p));
+  }
+
+  /** Applies the entries of an awareness update that `conn` may set; the rest are dropped, not relayed. */
+  function receiveAwareness(conn: Connection, update: Uint8Array) {
+    const own = conns.get(conn)!;
+    const mayTouch = (id: number) => {
+      if (own.has(id)) return true;
+      for (const [other, ids] of conns) if (other !== conn && ids.has(id)) return false;
+      return true;
+    };
+    let allowed: Uint8Array | null;
+    try {
+      allowed = filterAwarenessUpdate(update, mayTouch);
+    } catch {
+      throw new BadFrame("bad awareness update");
+    }
+    if (allowed) awarenessProtocol.applyAwarenessUpdate(awareness, allowed, conn);
   }
 
   function handle(conn: Connection, data: Uint8Array) {
@@ -194,12 +232,7 @@ export function createNotesSession(loaded: LoadedNotes, deps: NotesSessionDeps) 
         throw new BadFrame("unknown sync message");
       }
     } else if (type === MESSAGE_AWARENESS) {
-      const update = decoding.readVarUint8Array(decoder);
-      try {
-        awarenessProtocol.applyAwarenessUpdate(awareness, update, conn);
-      } catch {
-        throw new BadFrame("bad awareness update");
-      }
+      receiveAwareness(conn, decoding.readVarUint8Array(decoder));
     } else if (type === MESSAGE_QUERY_AWARENESS) {
       conn.send(awarenessMessage([...awareness.getStates().keys()]));
     } else {
@@ -231,7 +264,8 @@ export function createNotesSession(loaded: LoadedNotes, deps: NotesSessionDeps) 
       }
       try {
         handle(conn, data);
-      } catch {
+      } catch (err) {
+        if (err instanceof DocumentFull) return conn.close(CLOSE.TOO_LARGE, `The notes are full (${Math.round(deps.maxDocBytes / 1024 / 1024)} MB)`);
         // lib0 throws plain Errors on truncated input; either way the frame is bad.
         conn.close(CLOSE.BAD_REQUEST, "Malformed notes frame");
       }

@@ -5,13 +5,13 @@ export function createBucket(clock: Clock, rate: number, burst: number) {
   let tokens = burst;
   let refilledAt = clock.now();
   return {
-    /** Takes a token if there is one. */
-    take(): boolean {
+    /** Takes `n` tokens (one by default) if there are that many. */
+    take(n = 1): boolean {
       const now = clock.now();
       tokens = Math.min(burst, tokens + ((now - refilledAt) / 1000) * rate);
       refilledAt = now;
-      if (tokens < 1) return false;
-      tokens -= 1;
+      if (tokens < n) return false;
+      tokens -= n;
       return true;
     },
   };

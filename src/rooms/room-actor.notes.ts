@@ -14,7 +14,7 @@ export interface RoomNotesDeps {
   writer: NotesWriter;
   clock: Clock;
   logger: Logger;
-  limits: { notesMessagesPerSecond: number; notesBurst: number };
+  limits: { notesMessagesPerSecond: number; notesBurst: number; notesBytesPerSecond: number; notesBytesBurst: number; notesMaxDocBytes: number };
   /** Runs `task` in the room's mailbox. */
   post(task: () => unknown, label: string): void;
   /** A newer owner took the notes. */
@@ -45,6 +45,7 @@ export function createRoomNotes(meeting: RoomMeeting, deps: RoomNotesDeps) {
         store: deps.store,
         writer: deps.writer,
         clock: deps.clock,
+        maxDocBytes: deps.limits.notesMaxDocBytes,
         onFenced: deps.onFenced,
         onUpdateApplied: deps.onUpdateApplied,
         onError: (err, what) => deps.logger.error({ err }, what),
@@ -95,10 +96,13 @@ export function createRoomNotes(meeting: RoomMeeting, deps: RoomNotesDeps) {
         },
       );
       const bucket = createBucket(deps.clock, deps.limits.notesMessagesPerSecond, deps.limits.notesBurst);
+      const bytes = createBucket(deps.clock, deps.limits.notesBytesPerSecond, deps.limits.notesBytesBurst);
       return {
         frame: (data) => {
           if (!bucket.take()) return conn.close(CLOSE.RATE_LIMITED, "Too many notes updates");
           if (typeof data === "string") return conn.close(CLOSE.BAD_REQUEST, "Notes frames are binary");
+          // A flood of large updates is refused before it is written or relayed to anyone.
+          if (!bytes.take(data.byteLength)) return conn.close(CLOSE.RATE_LIMITED, "Notes are arriving faster than they can be saved");
           deps.post(() => {
             if (entry.early) {
               if (entry.early.length >= MAX_EARLY_FRAMES) return conn.close(CLOSE.RATE_LIMITED, "Too many notes updates");

@@ -6,7 +6,7 @@ import { createLogger } from "../logger.ts";
 import { createMemoryNotesStore, createNotesWriter } from "../notes/index.ts";
 import type { Connection } from "./connection.ts";
 import { createLocalRooms } from "./local-directory.ts";
-import { createRoomActor, type RoomDeps, type RoomMeeting } from "./room-actor.ts";
+import { createRoomActor, DEFAULT_ROOM_LIMITS, type RoomDeps, type RoomMeeting } from "./room-actor.ts";
 
 const meeting: RoomMeeting = { id: "m-1", code: "abcd-efgh-jkmn", title: "Sync", agenda: "Agenda", teamId: null };
 const tick = () => new Promise((r) => setTimeout(r, 0));
@@ -123,7 +123,7 @@ describe("RoomActor", () => {
   });
 
   test("a flood is refused with 4429 before it reaches the mailbox; the clock refills the bucket", async () => {
-    const { actor, clock } = setup({ limits: { messagesPerSecond: 10, burst: 5, notesMessagesPerSecond: 10, notesBurst: 5, badFrames: 20, chatHistory: 10 } });
+    const { actor, clock } = setup({ limits: { ...DEFAULT_ROOM_LIMITS, messagesPerSecond: 10, burst: 5, notesMessagesPerSecond: 10, notesBurst: 5, badFrames: 20, chatHistory: 10 } });
     await actor.start();
     const a = fakeConn("a");
     const sa = actor.attach("room", a, { userId: null, username: null });

@@ -36,6 +36,11 @@ export interface RoomLimits {
   /** The same for a notes socket: typing sends an update per keystroke, and awareness with it. */
   notesMessagesPerSecond: number;
   notesBurst: number;
+  /** Bytes a notes socket may send per second, and the burst (at least one largest update). */
+  notesBytesPerSecond: number;
+  notesBytesBurst: number;
+  /** The largest a meeting's notes document may grow (its encoded state), in bytes. */
+  notesMaxDocBytes: number;
   /** Bad frames a socket may send before it is closed. */
   badFrames: number;
   chatHistory: number;
@@ -46,6 +51,9 @@ export const DEFAULT_ROOM_LIMITS: RoomLimits = {
   burst: 60,
   notesMessagesPerSecond: 60,
   notesBurst: 300,
+  notesBytesPerSecond: 64 * 1024,
+  notesBytesBurst: 1.5 * 1024 * 1024,
+  notesMaxDocBytes: 4 * 1024 * 1024,
   badFrames: 20,
   chatHistory: 100,
 };
