@@ -143,6 +143,7 @@ async function main() {
           databases.push(name);
           env.DATABASE_URL = await createPostgresDatabase(name, POSTGRES_ADMIN_URL);
           env.REDIS_URL = REDIS_URL;
+          env.CLUSTER_SECRET = `bench-cluster-secret-${stamp}`;
           env.REDIS_PREFIX = `dictate-bench:${stamp}:${runner}:`;
           prefixes.push(env.REDIS_PREFIX);
         }

@@ -26,6 +26,7 @@ describe("loadConfig", () => {
       PUBLIC_URL: "https://meet.example.com/",
       DATABASE_URL: "postgres://u:p@db:5432/dictate",
       REDIS_URL: "redis://cache:6379",
+      CLUSTER_SECRET: "a-long-cluster-secret",
       JANUS_URL: "ws://janus:8188",
       S3_BUCKET: "recordings",
       S3_ENDPOINT: "http://minio:9000",
@@ -59,5 +60,30 @@ describe("loadConfig", () => {
     expect(problems.join("\n")).toContain("TURN_SECRET");
     expect(problems.join("\n")).toContain("S3_SECRET_ACCESS_KEY");
     expect((error as Error).message.split("\n")[0]).toBe("Invalid configuration:");
+  });
+
+  test("REDIS_URL needs CLUSTER_SECRET, said plainly", () => {
+    expect(() => loadConfig({ REDIS_URL: "redis://cache:6379" })).toThrow(/CLUSTER_SECRET must be set when REDIS_URL is set/);
+    expect(() => loadConfig({ REDIS_URL: "redis://cache:6379", CLUSTER_SECRET: "short" })).toThrow(/CLUSTER_SECRET must be at least 16 characters/);
+    const c = loadConfig({ REDIS_URL: "redis://cache:6379", CLUSTER_SECRET: "a-long-cluster-secret" });
+    expect(c.clusterSecret).toBe("a-long-cluster-secret");
+    expect(loadConfig({}).clusterSecret).toBeNull();
+  });
+
+  test("METRICS_TOKEN and JANUS_API_SECRET are read; unset means none", () => {
+    expect(loadConfig({}).metricsToken).toBeNull();
+    expect(loadConfig({}).janusApiSecret).toBeNull();
+    const c = loadConfig({ METRICS_TOKEN: "scrape-me", JANUS_URL: "ws://janus:8188", JANUS_API_SECRET: "janus-secret" });
+    expect(c.metricsToken).toBe("scrape-me");
+    expect(c.janusApiSecret).toBe("janus-secret");
+  });
+
+  test("TRUST_PROXY is a hop count; the old true means one hop", () => {
+    expect(loadConfig({}).trustProxy).toBe(0);
+    expect(loadConfig({ TRUST_PROXY: "2" }).trustProxy).toBe(2);
+    expect(loadConfig({ TRUST_PROXY: "true" }).trustProxy).toBe(1);
+    expect(loadConfig({ TRUST_PROXY: "false" }).trustProxy).toBe(0);
+    expect(() => loadConfig({ TRUST_PROXY: "-1" })).toThrow(/TRUST_PROXY/);
+    expect(() => loadConfig({ TRUST_PROXY: "maybe" })).toThrow(/TRUST_PROXY/);
   });
 });

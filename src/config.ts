@@ -39,8 +39,17 @@ export interface Config {
   s3: S3Config | null;
   turn: { urls: string[]; secret: string } | null;
   logLevel: LogLevel;
-  /** Honour X-Forwarded-For for the client address (only behind a trusted proxy). */
-  trustProxy: boolean;
+  /**
+   * How many proxies in front of the app append to X-Forwarded-For (0: ignore the header). The
+   * client address is the right-most hop those proxies did not add.
+   */
+  trustProxy: number;
+  /** Key of the HMAC on relay messages between nodes; required with `redisUrl`. */
+  clusterSecret: string | null;
+  /** Bearer token /metrics requires; null means /metrics answers 404. */
+  metricsToken: string | null;
+  /** `api_secret` of the Janus at `janusUrl` (the embedded Janus gets a random one per start). */
+  janusApiSecret: string | null;
   /** How long an emptied room, or a dropped seat, is kept before it is released. */
   roomGraceMs: number;
   sessionTtlMs: number;
@@ -142,6 +151,20 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   if (!rtpMatch || Number(rtpMatch[1]) < 1024 || Number(rtpMatch[2]) > 65535 || Number(rtpMatch[1]) >= Number(rtpMatch[2])) {
     problems.push(`JANUS_RTP_PORTS must be a range like 20000-20200 within 1024-65535 (got "${rtpPorts}")`);
   }
+  const trustProxyRaw = str("TRUST_PROXY")?.toLowerCase() ?? "0";
+  const trustProxyNamed: Record<string, number> = { true: 1, yes: 1, on: 1, false: 0, no: 0, off: 0 };
+  let trustProxy = trustProxyNamed[trustProxyRaw] ?? Number(trustProxyRaw);
+  if (!Number.isInteger(trustProxy) || trustProxy < 0 || trustProxy > 10) {
+    problems.push(`TRUST_PROXY must be the number of proxies in front, 0 to 10 (true means 1) (got "${trustProxyRaw}")`);
+    trustProxy = 0;
+  }
+  const redisUrl = url("REDIS_URL", ["redis:", "rediss:"]);
+  const clusterSecret = str("CLUSTER_SECRET");
+  if (redisUrl !== null && clusterSecret === null) {
+    problems.push("CLUSTER_SECRET must be set when REDIS_URL is set: nodes sign their relay messages with it (e.g. `openssl rand -hex 32`, the same on every node)");
+  } else if (clusterSecret !== null && clusterSecret.length < 16) {
+    problems.push("CLUSTER_SECRET must be at least 16 characters");
+  }
   const publicIp = str("JANUS_PUBLIC_IP");
   if (publicIp !== null && !/^(\d{1,3}\.){3}\d{1,3}$/.test(publicIp)) problems.push(`JANUS_PUBLIC_IP must be an IPv4 address (got "${publicIp}")`);
   const config: Config = {
@@ -150,7 +173,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     publicUrl,
     dataDir,
     databaseUrl: url("DATABASE_URL", ["postgres:", "postgresql:"]),
-    redisUrl: url("REDIS_URL", ["redis:", "rediss:"]),
+    redisUrl,
     redisPrefix,
     janusUrl: url("JANUS_URL", ["ws:", "wss:"]),
     janusBin: str("JANUS_BIN") ?? "janus",
@@ -160,7 +183,10 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     s3,
     turn: turnSecret && turnUrls.length > 0 ? { urls: turnUrls, secret: turnSecret } : null,
     logLevel: logLevelRaw as LogLevel,
-    trustProxy: bool("TRUST_PROXY", false),
+    trustProxy,
+    clusterSecret,
+    metricsToken: str("METRICS_TOKEN"),
+    janusApiSecret: str("JANUS_API_SECRET"),
     roomGraceMs: int("ROOM_GRACE_MS", 30_000, 0, 3_600_000),
     sessionTtlMs: int("SESSION_TTL_DAYS", 30, 1, 365) * 86_400_000,
     recordingJobLeaseMs: int("RECORDING_JOB_LEASE_MS", 60_000, 1_000, 3_600_000),

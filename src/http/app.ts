@@ -4,6 +4,7 @@ import type { Logger } from "pino";
 import { AppError } from "../errors.ts";
 import type { AppServices } from "../services.ts";
 import { errorResponse, toAppError, unavailable } from "./errors.ts";
+import { bearerMatches } from "./metrics.ts";
 import { authRoutes } from "./routes/auth.ts";
 import { clientNotFoundPage, clientRoutes } from "./routes/client.ts";
 import { meetingRoutes } from "./routes/meetings.ts";
@@ -100,7 +101,15 @@ export function createApp({ services: s, logger, maxBodyBytes = DEFAULT_MAX_BODY
         }
         return { ok: true };
       })
-      .get("/metrics", async () => new Response(await metrics.registry.metrics(), { headers: { "content-type": metrics.registry.contentType } }))
+      .get("/metrics", async ({ request }) => {
+        // Unset token: there is no /metrics. Set: only a scraper that presents it (401 otherwise).
+        const token = s.config.metricsToken;
+        if (!token) throw new AppError("NOT_FOUND", "No such endpoint");
+        if (!bearerMatches(request.headers.get("authorization"), token)) {
+          throw new AppError("UNAUTHENTICATED", "Send the metrics token as Authorization: Bearer", { headers: { "www-authenticate": 'Bearer realm="metrics"' } });
+        }
+        return new Response(await metrics.registry.metrics(), { headers: { "content-type": metrics.registry.contentType } });
+      })
       .use(authRoutes(s))
       .use(teamRoutes(s))
       .use(meetingRoutes(s))

@@ -4,7 +4,21 @@ import { unauthenticated } from "../errors.ts";
 
 export interface ContextDeps {
   sessions: SessionStore;
-  trustProxy: boolean;
+  /** Proxies in front that append to X-Forwarded-For (0: the header is ignored). */
+  trustProxy: number;
+}
+
+/**
+ * The client's address: the peer's, or with `trustedHops` proxies in front, the right-most
+ * X-Forwarded-For entry those proxies did not add (each appends the address it saw, so anything
+ * further left is whatever the client wrote). Rooms' sockets take it from here too.
+ */
+export function clientAddressOf(request: Request, peer: string | undefined, trustedHops: number): string {
+  if (trustedHops > 0) {
+    const hops = (request.headers.get("x-forwarded-for") ?? "").split(",").map((h) => h.trim()).filter(Boolean);
+    if (hops.length > 0) return hops[Math.max(0, hops.length - trustedHops)]!.slice(0, 64);
+  }
+  return peer ?? "local";
 }
 
 /**
@@ -25,11 +39,7 @@ export function requestContext({ sessions, trustProxy }: ContextDeps) {
         return u;
       },
       clientAddress(): string {
-        if (trustProxy) {
-          const forwarded = request.headers.get("x-forwarded-for")?.split(",")[0]?.trim();
-          if (forwarded) return forwarded.slice(0, 64);
-        }
-        return server?.requestIP(request)?.address ?? "local";
+        return clientAddressOf(request, server?.requestIP(request)?.address, trustProxy);
       },
     };
   });

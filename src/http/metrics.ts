@@ -1,4 +1,13 @@
+import { createHash, timingSafeEqual } from "node:crypto";
 import client from "prom-client";
+
+/** True when `authorization` is `Bearer <token>`; compared in constant time (over digests, so lengths leak nothing). */
+export function bearerMatches(authorization: string | null, token: string): boolean {
+  const match = /^Bearer +(\S+)\s*$/i.exec(authorization ?? "");
+  if (!match) return false;
+  const digest = (v: string) => createHash("sha256").update(v).digest();
+  return timingSafeEqual(digest(match[1]!), digest(token));
+}
 
 /** One registry per app, so tests and several apps in a process never share counters. */
 export function createMetrics() {

@@ -23,6 +23,7 @@ describe("three app processes sharing Postgres and Redis", () => {
       DATABASE_URL: await postgresRunDatabaseUrl(),
       REDIS_URL: "redis://127.0.0.1:6379",
       REDIS_PREFIX: r.prefix,
+      CLUSTER_SECRET: "three-nodes-cluster-secret",
       ROOM_GRACE_MS: "2000",
       LOG_LEVEL: "info",
     });

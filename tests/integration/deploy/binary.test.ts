@@ -217,7 +217,7 @@ describe("migrations: the binary and the source run keep the same bookkeeping", 
     const url = new URL(await createTrackedDatabase(`dictate_deploy_${Date.now()}_${process.pid}`));
     const redis = await testRedis();
     try {
-      const env = { DATABASE_URL: url.toString(), REDIS_URL: process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379", REDIS_PREFIX: redis.prefix, JANUS_BIN: "/nonexistent/janus" };
+      const env = { DATABASE_URL: url.toString(), REDIS_URL: process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379", REDIS_PREFIX: redis.prefix, CLUSTER_SECRET: "deploy-test-cluster-secret", JANUS_BIN: "/nonexistent/janus" };
       const rows = async () => {
         const sql = postgres(url.toString(), { max: 1, onnotice: () => {} });
         try {
