@@ -89,7 +89,7 @@ export function createServices({ config, database, redis, blobs, loginLimits, lo
     accounts: createAccounts({ db, sessions, loginGuard, publicUrl: config.publicUrl }),
     teams,
     meetings,
-    notes: createNotes({ db, teams }),
+    notes: createNotes({ db, teams, isLive: (code) => rooms.directory.isLive(code) }),
     recordings,
     recordingWorker,
   };

@@ -1,6 +1,6 @@
 import { and, desc, eq } from "drizzle-orm";
 import { schema, type Db } from "../db/index.ts";
-import { notFound } from "../errors.ts";
+import { AppError, notFound } from "../errors.ts";
 import { isUuid } from "../ids.ts";
 import { meetingReadableBy } from "../meetings/index.ts";
 import type { Teams } from "../teams/index.ts";
@@ -43,7 +43,7 @@ const view = ({ note, meeting }: Row): NoteView => ({
 export const fileSlug = (title: string) =>
   title.normalize("NFKD").replace(/[^\w\s-]/g, "").trim().replace(/\s+/g, "-").slice(0, 80).toLowerCase() || "notes";
 
-export function createNotes({ db, teams }: { db: Db; teams: Teams }) {
+export function createNotes({ db, teams, isLive = async () => false }: { db: Db; teams: Teams; /** Whether the meeting (by code) is live now. */ isLive?(code: string): Promise<boolean> }) {
   async function find(id: string, userId: string): Promise<Row> {
     if (!isUuid(id)) throw notFound("Notes");
     const [row] = await db
@@ -82,6 +82,9 @@ export function createNotes({ db, teams }: { db: Db; teams: Teams }) {
 
     async remove(id: string, userId: string): Promise<void> {
       const row = await find(id, userId);
+      // The live room holds the notes: deleting them under it fenced the room (everyone was
+      // reconnected) and the editors wrote the notes back under a new id.
+      if (await isLive(row.meeting.code)) throw new AppError("CONFLICT", "The meeting is in progress: its notes can be deleted once it has ended");
       await db.delete(notes).where(eq(notes.id, row.note.id));
     },
 

@@ -7,6 +7,8 @@ export interface RoomDirectory {
   open(meeting: RoomMeeting, channel: Channel, conn: Connection, principal: Principal): Promise<SocketSink>;
   /** Rooms that live in this process. */
   localRooms(): RoomActor[];
+  /** Whether the meeting's room is live on some node (people in it, or its grace period running). */
+  isLive(code: string): Promise<boolean>;
   /** Saves and disposes every local room. */
   shutdown(): Promise<void>;
   /** Connects what the directory needs (subscriptions) before sockets arrive. */
@@ -81,6 +83,7 @@ export function createLocalDirectory(createActor: ActorFactory): RoomDirectory {
   return {
     open: rooms.attach,
     localRooms: rooms.rooms,
+    isLive: async (code) => rooms.isLoading(code) || rooms.get(code)?.state === "live",
     shutdown: rooms.shutdown,
   };
 }

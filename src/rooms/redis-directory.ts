@@ -233,6 +233,8 @@ export function createRedisDirectory(createActor: ActorFactory, options: RedisDi
     },
     open,
     localRooms: local.rooms,
+    // A lease is held while the room lives on its owner, and lapses within the lease if the owner dies.
+    isLive: async (code) => (await redis.exists(ownerKey(code))) === 1,
     ownsLease: (code) => leases.has(code),
     async shutdown() {
       if (stopped) return;
