@@ -9,9 +9,10 @@ import { createRoomNotes } from "./room-actor.notes.ts";
 import { createRoomMedia, type RoomMedia } from "./room-actor.media.ts";
 import { createRoomRecording, type RecordingRecords, type RoomRecording } from "./room-actor.recording.ts";
 import { AppError } from "../errors.ts";
+import { normalizeName } from "../names.ts";
 import type { MediaServer } from "../media/index.ts";
 import { nestsDeeperThan } from "./json-depth.ts";
-import { MAX_ROOM_DEPTH, MAX_ROOM_FRAME, parseClientMessage, type ChatMessage, type ClientMessage, type Participant } from "./protocol.ts";
+import { MAX_NAME, MAX_ROOM_DEPTH, MAX_ROOM_FRAME, parseClientMessage, type ChatMessage, type ClientMessage, type Participant } from "./protocol.ts";
 
 /** What a room needs to know about its meeting. */
 export interface RoomMeeting {
@@ -188,8 +189,11 @@ export function createRoomActor(meeting: RoomMeeting, deps: RoomDeps) {
       welcome(s);
       return media?.joined(resumed.participant.id);
     }
-    const name = (msg.name?.trim() || s.principal.username || "").slice(0, 60);
+    const given = msg.name?.trim() ? normalizeName(msg.name, { maxLength: MAX_NAME }) : null;
+    if (given && !given.ok) return replyError(s.conn, "INVALID_ARGUMENT", given.message, msg.id);
+    const name = given?.value ?? s.principal.username ?? "";
     if (!name) return replyError(s.conn, "INVALID_ARGUMENT", "Guests must give a name", msg.id);
+    if (!s.principal.userId && takenByMember(name)) return replyError(s.conn, "CONFLICT", "Someone signed in here goes by that name; choose another", msg.id);
     const participant: Participant = {
       id: newId(),
       name,
@@ -210,6 +214,16 @@ export function createRoomActor(meeting: RoomMeeting, deps: RoomDeps) {
       await deps.records.markStarted(meeting.id);
     }
     if (participant.userId) await deps.records.recordParticipant(meeting.id, participant.userId);
+  }
+
+  /** Whether a signed-in participant (other than `except`) goes by `name`: a guest may not pass for them. */
+  function takenByMember(name: string, except?: string) {
+    const key = name.toLocaleLowerCase();
+    for (const seat of seats.values()) {
+      const q = seat.participant;
+      if (q.id !== except && q.userId && q.name.toLocaleLowerCase() === key) return true;
+    }
+    return false;
   }
 
   function welcome(s: RoomSocket) {
@@ -239,9 +253,10 @@ export function createRoomActor(meeting: RoomMeeting, deps: RoomDeps) {
         if (msg.videoMuted !== undefined) p.videoMuted = msg.videoMuted;
         if (msg.handRaised !== undefined) p.handRaised = msg.handRaised;
         if (msg.name !== undefined) {
-          const name = msg.name.trim();
-          if (!name) return replyError(s.conn, "INVALID_ARGUMENT", "A name cannot be blank", msg.id);
-          p.name = name;
+          const name = normalizeName(msg.name, { maxLength: MAX_NAME });
+          if (!name.ok) return replyError(s.conn, "INVALID_ARGUMENT", name.message, msg.id);
+          if (!p.userId && takenByMember(name.value, p.id)) return replyError(s.conn, "CONFLICT", "Someone signed in here goes by that name; choose another", msg.id);
+          p.name = name.value;
         }
         ack(s.conn, msg.id);
         return broadcast({ type: "participant.updated", participant: p });

@@ -54,6 +54,29 @@ describe("the room socket (one node, real Postgres)", () => {
     ana.close();
   });
 
+  test("names are normalised and refuse invisible characters; a guest cannot take the name of someone signed in", async () => {
+    const member = await t.signedUp("namesake");
+    const m = await publicMeeting();
+    const bidi = await openRoomSocket(wsUrl(t.url, `/ws/meetings/${m.code}`));
+    bidi.send({ type: "hello", id: "h", name: "Eve\u202Egnp" });
+    expect(await bidi.next("error")).toMatchObject({ code: "INVALID_ARGUMENT", id: "h" });
+    bidi.send({ type: "hello", id: "h2", name: "Zero\u200Bwidth" });
+    expect(await bidi.next("error", (e) => e.id === "h2")).toMatchObject({ code: "INVALID_ARGUMENT" });
+    const wide = await join(m.code, "\uFF25\uFF56\uFF45");
+    expect(wide.self.name).toBe("Eve");
+
+    const ada = await join(m.code, undefined, member.cookie);
+    const memberName = ada.self.name as string;
+    const impostor = await openRoomSocket(wsUrl(t.url, `/ws/meetings/${m.code}`));
+    impostor.send({ type: "hello", id: "i", name: memberName.toUpperCase() });
+    expect(await impostor.next("error")).toMatchObject({ code: "CONFLICT", id: "i" });
+    wide.send({ type: "presence", id: "p", name: memberName });
+    expect(await wide.next("error")).toMatchObject({ code: "CONFLICT", id: "p" });
+    wide.send({ type: "presence", id: "q", name: "Eve\u2066x" });
+    expect(await wide.next("error", (e) => e.id === "q")).toMatchObject({ code: "INVALID_ARGUMENT" });
+    for (const c of [bidi, wide, ada, impostor]) c.close();
+  });
+
   test("a guest must give a name; a signed-in user is named after their account and recorded as a participant", async () => {
     const m = await publicMeeting();
     const guest = await openRoomSocket(wsUrl(t.url, `/ws/meetings/${m.code}`));
