@@ -1,7 +1,7 @@
 import { and, eq, inArray, notExists, sql } from "drizzle-orm";
 import {
+  createCalendarTokens,
   hashPassword,
-  randomToken,
   timingDummyHash,
   verifyPassword,
   type LoginGuard,
@@ -42,18 +42,34 @@ export interface AccountsDeps {
   sessions: SessionStore;
   loginGuard: LoginGuard;
   publicUrl: string;
+  /** Key for ICS tokens; unset, the server makes one and keeps it in the database. */
+  calendarSecret?: string;
 }
+
+/** Who is asking, for the rules that depend on the request. */
+export interface RequestInfo {
+  /** The session making the change: it stays signed in when the password changes. */
+  sessionToken: string | null;
+  /** For the login limiter. */
+  address: string;
+}
+
+type ViewedUser = Pick<SessionUser, "id" | "email" | "username" | "calendarTokenVersion" | "createdAt">;
 
 const normalizeEmail = (email: string) => email.trim().toLowerCase();
 
-export function createAccounts({ db, sessions, loginGuard, publicUrl }: AccountsDeps) {
-  const view = (u: Pick<SessionUser, "id" | "email" | "username" | "calendarToken" | "createdAt">): UserView => ({
+export function createAccounts({ db, sessions, loginGuard, publicUrl, calendarSecret }: AccountsDeps) {
+  const calendarTokens = createCalendarTokens({ db, secret: calendarSecret });
+  const view = async (u: ViewedUser): Promise<UserView> => ({
     id: u.id,
     email: u.email,
     username: u.username,
     createdAt: u.createdAt.toISOString(),
-    calendarUrl: `${publicUrl}/api/calendar.ics?token=${u.calendarToken}`,
+    calendarUrl: `${publicUrl}/api/calendar.ics?token=${await calendarTokens.token(u.id, u.calendarTokenVersion)}`,
   });
+  const calendarHash = async (userId: string, version: number) => calendarTokens.hash(await calendarTokens.token(userId, version));
+  const rateLimited = (waitSeconds: number, message: string) =>
+    new AppError("RATE_LIMITED", message, { headers: { "retry-after": String(waitSeconds) } });
 
   const uniqueConflict = (err: unknown): never => {
     if (isUniqueViolation(err, "users_email_key")) {
@@ -71,14 +87,16 @@ export function createAccounts({ db, sessions, loginGuard, publicUrl }: Accounts
     async signup(input: SignupInput): Promise<UserView> {
       const username = requireUsername(input.username);
       const passwordHash = await hashPassword(input.password);
+      const id = crypto.randomUUID();
       try {
         const [row] = await db
           .insert(users)
           .values({
+            id,
             email: normalizeEmail(input.email),
             username,
             passwordHash,
-            calendarToken: randomToken(24),
+            calendarTokenHash: await calendarHash(id, 0),
           })
           .returning();
         return view(row!);
@@ -91,11 +109,7 @@ export function createAccounts({ db, sessions, loginGuard, publicUrl }: Accounts
     async login(emailInput: string, password: string, address: string): Promise<UserView> {
       const email = normalizeEmail(emailInput);
       const waitSeconds = await loginGuard.blockedFor(email, address);
-      if (waitSeconds > 0) {
-        throw new AppError("RATE_LIMITED", "Too many failed logins. Try again later.", {
-          headers: { "retry-after": String(waitSeconds) },
-        });
-      }
+      if (waitSeconds > 0) throw rateLimited(waitSeconds, "Too many failed logins. Try again later.");
       const [row] = await db.select().from(users).where(eq(users.email, email)).limit(1);
       // Hash even when the email is unknown, so timing does not reveal which emails exist.
       const ok = await verifyPassword(password, row?.passwordHash ?? (await timingDummyHash()));
@@ -107,7 +121,12 @@ export function createAccounts({ db, sessions, loginGuard, publicUrl }: Accounts
       return view(row);
     },
 
-    async update(userId: string, changes: ProfileChanges): Promise<UserView> {
+    /**
+     * Changes the profile. A password change ends every other session and rotates the ICS token;
+     * `currentPassword` guesses count toward the login limiter, under the same key as a login with
+     * this account's email, so guessing here buys no attempts beyond the login's.
+     */
+    async update(userId: string, changes: ProfileChanges, request: RequestInfo): Promise<UserView> {
       const [current] = await db.select().from(users).where(eq(users.id, userId)).limit(1);
       if (!current) throw notFound("User");
       const values: Partial<typeof users.$inferInsert> = {};
@@ -120,24 +139,60 @@ export function createAccounts({ db, sessions, loginGuard, publicUrl }: Accounts
             fields: { currentPassword: "Required to change email or password" },
           });
         }
+        const waitSeconds = await loginGuard.blockedFor(current.email, request.address);
+        if (waitSeconds > 0) throw rateLimited(waitSeconds, "Too many wrong passwords. Try again later.");
         if (!(await verifyPassword(changes.currentPassword, current.passwordHash))) {
+          await loginGuard.failed(current.email, request.address);
           throw new AppError("INVALID_ARGUMENT", "Your current password is not right", {
             fields: { currentPassword: "Incorrect password" },
           });
         }
+        await loginGuard.succeeded(current.email, request.address);
         if (emailChanges) values.email = newEmail;
-        if (changes.password !== undefined) values.passwordHash = await hashPassword(changes.password);
+        if (changes.password !== undefined) {
+          values.passwordHash = await hashPassword(changes.password);
+          // Whoever knew the old password may hold the feed's link too.
+          values.calendarTokenVersion = current.calendarTokenVersion + 1;
+          values.calendarTokenHash = await calendarHash(userId, values.calendarTokenVersion);
+        }
       }
       if (Object.keys(values).length === 0) return view(current);
+      let row: typeof users.$inferSelect;
       try {
-        const [row] = await db
+        [row] = (await db
           .update(users)
           .set({ ...values, updatedAt: new Date() })
           .where(eq(users.id, userId))
-          .returning();
-        return view(row!);
+          .returning()) as [typeof users.$inferSelect];
       } catch (err) {
         return uniqueConflict(err);
+      }
+      if (values.passwordHash !== undefined) await sessions.destroyOthers(userId, request.sessionToken);
+      return view(row);
+    },
+
+    /** GET /api/me: the user's view. Makes sure the stored hash matches the link shown (rows from before hashing have none). */
+    async me(user: SessionUser): Promise<UserView> {
+      const expected = await calendarHash(user.id, user.calendarTokenVersion);
+      if (user.calendarTokenHash !== expected) {
+        await db.update(users).set({ calendarTokenHash: expected }).where(eq(users.id, user.id));
+      }
+      return view(user);
+    },
+
+    /** A new ICS token: the old feed URL stops working at once. */
+    async rotateCalendarToken(userId: string): Promise<UserView> {
+      for (;;) {
+        const [current] = await db.select({ version: users.calendarTokenVersion }).from(users).where(eq(users.id, userId)).limit(1);
+        if (!current) throw notFound("User");
+        const version = current.version + 1;
+        // Compare-and-set on the version: of two rotations at once, one retries with the next.
+        const [row] = await db
+          .update(users)
+          .set({ calendarTokenVersion: version, calendarTokenHash: await calendarHash(userId, version), updatedAt: new Date() })
+          .where(and(eq(users.id, userId), eq(users.calendarTokenVersion, current.version)))
+          .returning();
+        if (row) return view(row);
       }
     },
 
@@ -164,7 +219,7 @@ export function createAccounts({ db, sessions, loginGuard, publicUrl }: Accounts
     /** The user an ICS token belongs to. */
     async byCalendarToken(token: string) {
       if (token.length < 16 || token.length > 64) return null;
-      const [row] = await db.select().from(users).where(eq(users.calendarToken, token)).limit(1);
+      const [row] = await db.select().from(users).where(eq(users.calendarTokenHash, calendarTokens.hash(token))).limit(1);
       return row ?? null;
     },
   };

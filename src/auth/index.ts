@@ -11,3 +11,4 @@ export {
   type LoginGuard,
   type LoginLimits,
 } from "./rate-limit.ts";
+export { createCalendarTokens, type CalendarTokens } from "./calendar-tokens.ts";

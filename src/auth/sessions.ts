@@ -1,4 +1,4 @@
-import { and, eq, gt, lt } from "drizzle-orm";
+import { and, eq, gt, lt, ne } from "drizzle-orm";
 import type { Db } from "../db/index.ts";
 import { schema } from "../db/index.ts";
 import { randomToken, sha256Hex } from "./tokens.ts";
@@ -7,7 +7,9 @@ export interface SessionUser {
   id: string;
   email: string;
   username: string;
-  calendarToken: string;
+  calendarTokenVersion: number;
+  /** Null only for accounts from before ICS tokens were hashed, until their next GET /api/me. */
+  calendarTokenHash: string | null;
   createdAt: Date;
 }
 
@@ -18,6 +20,8 @@ export interface SessionStore {
   lookup(token: string): Promise<SessionUser | null>;
   destroy(token: string): Promise<void>;
   destroyAllFor(userId: string): Promise<void>;
+  /** Ends every session of the user but the one with `keepToken`. */
+  destroyOthers(userId: string, keepToken: string | null): Promise<void>;
 }
 
 export function createSessionStore(db: Db, options: { ttlMs: number; now?: () => Date }): SessionStore {
@@ -39,7 +43,8 @@ export function createSessionStore(db: Db, options: { ttlMs: number; now?: () =>
           id: users.id,
           email: users.email,
           username: users.username,
-          calendarToken: users.calendarToken,
+          calendarTokenVersion: users.calendarTokenVersion,
+          calendarTokenHash: users.calendarTokenHash,
           createdAt: users.createdAt,
         })
         .from(sessions)
@@ -53,6 +58,10 @@ export function createSessionStore(db: Db, options: { ttlMs: number; now?: () =>
     },
     async destroyAllFor(userId) {
       await db.delete(sessions).where(eq(sessions.userId, userId));
+    },
+    async destroyOthers(userId, keepToken) {
+      if (keepToken === null) return this.destroyAllFor(userId);
+      await db.delete(sessions).where(and(eq(sessions.userId, userId), ne(sessions.id, sha256Hex(keepToken))));
     },
   };
 }

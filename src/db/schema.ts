@@ -33,17 +33,32 @@ export const users = pgTable(
     email: text("email").notNull(),
     username: text("username").notNull(),
     passwordHash: text("password_hash").notNull(),
-    /** Secret for the ICS feed URL. */
-    calendarToken: text("calendar_token").notNull(),
+    /**
+     * The ICS feed's token is derived, HMAC(server secret, id + version), and only its SHA-256 is
+     * kept, for the feed to look it up. Rotating bumps the version. Null for rows from before the
+     * token was derived, until the user's next GET /api/me.
+     */
+    calendarTokenHash: text("calendar_token_hash"),
+    calendarTokenVersion: integer("calendar_token_version").notNull().default(0),
     createdAt: createdAt(),
     updatedAt: timestamptz("updated_at").notNull().defaultNow(),
   },
   (t) => [
     uniqueIndex("users_email_key").on(t.email),
     uniqueIndex("users_username_lower_key").on(sql`lower(${t.username})`),
-    uniqueIndex("users_calendar_token_key").on(t.calendarToken),
+    uniqueIndex("users_calendar_token_hash_key").on(t.calendarTokenHash),
   ],
 );
+
+/**
+ * Secrets the server makes for itself on first use and every node shares (e.g. the key that derives
+ * ICS tokens), for settings that have no configured secret.
+ */
+export const serverSecrets = pgTable("server_secrets", {
+  name: text("name").primaryKey(),
+  value: text("value").notNull(),
+  createdAt: createdAt(),
+});
 
 export const sessions = pgTable(
   "sessions",

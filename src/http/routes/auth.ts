@@ -43,12 +43,14 @@ export function authRoutes(s: AppServices) {
       },
       { detail: { summary: "Sign out" } },
     )
-    .get("/api/me", async ({ requireUser }) => ({ user: s.accounts.view(await requireUser()) }), {
-      detail: { summary: "Who am I" },
+    .get("/api/me", async ({ requireUser }) => ({ user: await s.accounts.me(await requireUser()) }), {
+      detail: { summary: "Who am I (with calendarUrl, the ICS feed's secret link)" },
     })
     .patch(
       "/api/me",
-      async ({ body, requireUser }) => ({ user: await s.accounts.update((await requireUser()).id, body) }),
+      async ({ body, requireUser, sessionToken, clientAddress }) => ({
+        user: await s.accounts.update((await requireUser()).id, body, { sessionToken, address: clientAddress() }),
+      }),
       {
         body: closed({
           username: t.Optional(Username),
@@ -56,9 +58,20 @@ export function authRoutes(s: AppServices) {
           password: t.Optional(Password),
           currentPassword: t.Optional(AnyPassword),
         }),
-        detail: { summary: "Edit my profile (email and password changes need currentPassword)" },
+        detail: {
+          summary: "Edit my profile",
+          description:
+            "Email and password changes need currentPassword; wrong guesses count toward the login limit (429 with Retry-After past it). " +
+            "A new password signs out every other session and gives the calendar feed a new link.",
+        },
       },
     )
+    .post("/api/me/calendar-token", async ({ requireUser }) => ({ user: await s.accounts.rotateCalendarToken((await requireUser()).id) }), {
+      detail: {
+        summary: "New calendar feed link",
+        description: "Replaces the ICS token: {user} with the new calendarUrl; the old link stops working at once.",
+      },
+    })
     .delete(
       "/api/me",
       async ({ set, requireUser }) => {
