@@ -3,6 +3,7 @@ import { Elysia } from "elysia";
 import type { Logger } from "pino";
 import { AppError } from "../errors.ts";
 import type { AppServices } from "../services.ts";
+import { bodyTooLarge, parseJsonBody } from "./body.ts";
 import { errorResponse, toAppError, unavailable } from "./errors.ts";
 import { bearerMatches } from "./metrics.ts";
 import { authRoutes } from "./routes/auth.ts";
@@ -54,8 +55,8 @@ export function createApp({ services: s, logger, maxBodyBytes = DEFAULT_MAX_BODY
         const id = request.headers.get("x-request-id")?.slice(0, 64) || crypto.randomUUID();
         meta.set(request, { id, start: performance.now() });
         set.headers["x-request-id"] = id;
-        const tooLarge = checkBody(request, maxBodyBytes);
-        if (tooLarge) return errorResponse(tooLarge, id, logger);
+        // A declared length over the limit is refused before anything is read, on any path.
+        if (Number(request.headers.get("content-length") ?? 0) > maxBodyBytes) return errorResponse(bodyTooLarge(maxBodyBytes), id, logger);
         if (UNSAFE.has(request.method)) {
           // CSRF: a browser always names the page's origin on unsafe requests; refuse foreign ones.
           const origin = request.headers.get("origin");
@@ -65,12 +66,10 @@ export function createApp({ services: s, logger, maxBodyBytes = DEFAULT_MAX_BODY
           }
         }
       })
-      .onTransform({ as: "global" }, ({ body }) => {
-        // Postgres text cannot hold NUL; refuse it here rather than fail in the database.
-        if (body !== undefined && containsNul(body)) {
-          throw new AppError("INVALID_ARGUMENT", "Text may not contain NUL characters", { status: 422 });
-        }
-      })
+      // The one body parser for every route: size counted as it streams in (chunked bodies too),
+      // JSON only, bounded nesting, no NUL (body.ts). What it throws arrives as PARSE with the
+      // AppError as its cause.
+      .onParse({ as: "global" }, ({ request }) => parseJsonBody(request, maxBodyBytes))
       .onError(async ({ code, error, request, server }) => {
         if (code === "NOT_FOUND") {
           const page = await clientNotFoundPage(request, server);
@@ -120,21 +119,3 @@ export function createApp({ services: s, logger, maxBodyBytes = DEFAULT_MAX_BODY
 }
 
 export type App = ReturnType<typeof createApp>;
-
-/** Refuses, before anything is read, a body that is too large or not JSON. */
-function checkBody(request: Request, maxBodyBytes: number): AppError | null {
-  const length = Number(request.headers.get("content-length") ?? 0);
-  if (length > maxBodyBytes) return new AppError("INVALID_ARGUMENT", `The body is larger than ${maxBodyBytes} bytes`, { status: 413 });
-  const type = request.headers.get("content-type");
-  if (length > 0 && type && !/^application\/json\b/i.test(type)) {
-    return new AppError("INVALID_ARGUMENT", "Send the body as JSON (Content-Type: application/json)", { status: 400 });
-  }
-  return null;
-}
-
-function containsNul(value: unknown): boolean {
-  if (typeof value === "string") return value.includes("\u0000");
-  if (Array.isArray(value)) return value.some(containsNul);
-  if (value && typeof value === "object") return Object.entries(value).some(([k, v]) => k.includes("\u0000") || containsNul(v));
-  return false;
-}

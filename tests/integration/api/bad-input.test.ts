@@ -114,6 +114,74 @@ describe.each(DB_KINDS)("bad input on %s", (kind) => {
     expect((await s.get("/api/meetings?bogus=1")).status).toBe(422);
   });
 
+  test("a deeply nested body is 400, quickly, never 500 (the NUL check recursed until the stack overflowed)", async () => {
+    const c = await t.signedUp("deep");
+    const nested = (depth: number) => `{"name":${"[".repeat(depth)}${"]".repeat(depth)}}`;
+    // Within the depth limit the body is parsed and then fails validation like any wrong type.
+    const shallow = await c.post("/api/teams", nested(20), { raw: true });
+    expect(shallow.status).toBe(422);
+    for (const depth of [40, 30_000]) {
+      const started = performance.now();
+      const res = await c.post("/api/teams", nested(depth), { raw: true });
+      const ms = performance.now() - started;
+      expectErrorShape(res, `depth ${depth}`);
+      expect(res.status).toBe(400);
+      expect(res.body.error.code).toBe("INVALID_ARGUMENT");
+      expect(res.body.error.message).toMatch(/nested/i);
+      expect(ms).toBeLessThan(100);
+    }
+    const objects = await c.post("/api/teams", `${'{"a":'.repeat(10_000)}1${"}".repeat(10_000)}`, { raw: true });
+    expect(objects.status).toBe(400);
+    // Brackets inside strings are text, not nesting.
+    const inText = await c.post("/api/teams", { name: "[".repeat(50) + '\\"{' });
+    expect(inText.status).toBe(201);
+  });
+
+  test("a chunked body (no Content-Length) has the same size limit and content-type rule as any other", async () => {
+    const c = await t.signedUp("chunked");
+    let pulled = 0;
+    // 4 MB: the server must stop reading at the limit, not wait for the end.
+    const endless = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode('{"name":"'));
+      },
+      pull(controller) {
+        if (pulled >= 4 * 1024 * 1024) return controller.close();
+        const chunk = new TextEncoder().encode("x".repeat(16 * 1024));
+        pulled += chunk.byteLength;
+        controller.enqueue(chunk);
+      },
+    });
+    const send = (body: ReadableStream<Uint8Array> | string, type: string) => {
+      const stream =
+        typeof body === "string"
+          ? new ReadableStream<Uint8Array>({
+              start(controller) {
+                controller.enqueue(new TextEncoder().encode(body));
+                controller.close();
+              },
+            })
+          : body;
+      const request = new Request("http://localhost/api/teams", { method: "POST", headers: { "content-type": type, cookie: c.cookie! }, body: stream });
+      expect(request.headers.get("content-length")).toBeNull();
+      return t.app.handle(request);
+    };
+    const huge = await send(endless, "application/json");
+    expect(huge.status).toBe(413);
+    expect(((await huge.json()) as any).error.code).toBe("INVALID_ARGUMENT");
+    expect(pulled).toBeLessThan(1024 * 1024);
+
+    const text = await send(JSON.stringify({ name: "Plain" }), "text/plain");
+    expect(text.status).toBe(400);
+    expect(((await text.json()) as any).error.code).toBe("INVALID_ARGUMENT");
+    const form = await send("name=Form", "application/x-www-form-urlencoded");
+    expect(form.status).toBe(400);
+
+    const fine = await send(JSON.stringify({ name: "Chunked" }), "application/json");
+    expect(fine.status).toBe(201);
+    expect(((await fine.json()) as any).team.name).toBe("Chunked");
+  });
+
   test("bad ids, codes and tokens in paths and queries are 4xx, never 500", async () => {
     const c = await t.signedUp("paths");
     const probes: [string, string][] = [];
