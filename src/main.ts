@@ -48,6 +48,8 @@ const directory = redis
         prefix: config.redisPrefix,
         nodeId,
         logger,
+        // loadConfig refuses REDIS_URL without CLUSTER_SECRET.
+        secret: config.clusterSecret!,
         onRelay: (direction) => services.metrics.relayMessages.inc({ direction }),
       })
   : undefined;

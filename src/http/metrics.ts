@@ -39,7 +39,7 @@ export function createMetrics() {
   });
   const relayMessages = new client.Counter({
     name: "dictate_relay_messages_total",
-    help: "Socket frames relayed between nodes over Redis, by direction",
+    help: "Socket frames relayed between nodes over Redis, by direction (out, in, rejected: dropped for a missing or bad signature)",
     labelNames: ["direction"] as const,
     registers: [registry],
   });

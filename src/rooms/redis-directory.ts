@@ -1,3 +1,4 @@
+import { createHmac, timingSafeEqual } from "node:crypto";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { CLOSE, type Channel, type Connection, type Principal, type SocketSink } from "./connection.ts";
@@ -12,9 +13,12 @@ export interface RedisDirectoryOptions {
   prefix: string;
   nodeId: string;
   logger: Logger;
+  /** Key of the HMAC-SHA256 every relay message carries (CLUSTER_SECRET, the same on every node). */
+  secret: string;
   leaseMs?: number;
   renewMs?: number;
-  onRelay?(direction: "in" | "out"): void;
+  /** Counts relay messages: sent, received, and received but dropped for a missing or bad signature. */
+  onRelay?(direction: "in" | "out" | "rejected"): void;
 }
 
 /** Relay messages between nodes. Binary frames travel base64-encoded. */
@@ -27,6 +31,23 @@ type Wire =
 // Extends the lease only while it is still ours (the value carries our node id and a random token).
 const EXTEND = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
+
+/**
+ * On the wire a relay message is `v1.<hex HMAC-SHA256 of the JSON>.<JSON>`. Anyone who can publish
+ * on Redis could otherwise open sockets in any room as anyone (the open carries the principal).
+ */
+export function signRelay(secret: string, json: string): string {
+  return `v1.${createHmac("sha256", secret).update(json).digest("hex")}.${json}`;
+}
+
+/** The JSON of a correctly signed relay message, or null. */
+export function verifyRelay(secret: string, text: string): string | null {
+  const match = /^v1\.([0-9a-f]{64})\./.exec(text);
+  if (!match) return null;
+  const json = text.slice(match[0].length);
+  const expected = createHmac("sha256", secret).update(json).digest();
+  return timingSafeEqual(Buffer.from(match[1]!, "hex"), expected) ? json : null;
+}
 
 const encode = (data: string | Uint8Array) =>
   typeof data === "string" ? { d: data } : { d: Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString("base64"), b: 1 as const };
@@ -67,7 +88,7 @@ export function createRedisDirectory(createActor: ActorFactory, options: RedisDi
 
   const publish = async (node: string, message: Wire): Promise<number> => {
     options.onRelay?.("out");
-    return redis.publish(channelOf(node), JSON.stringify(message));
+    return redis.publish(channelOf(node), signRelay(options.secret, JSON.stringify(message)));
   };
 
   async function release(code: string) {
@@ -194,10 +215,17 @@ export function createRedisDirectory(createActor: ActorFactory, options: RedisDi
 
   function onMessage(channel: string, text: string) {
     if (channel !== myChannel) return;
+    const json = verifyRelay(options.secret, text);
+    if (json === null) {
+      // Not from a node of this cluster (or another CLUSTER_SECRET): dropped, and said so without its content.
+      options.onRelay?.("rejected");
+      log.warn({ bytes: text.length }, "dropped a relay message without a valid signature");
+      return;
+    }
     options.onRelay?.("in");
     let m: Wire;
     try {
-      m = JSON.parse(text);
+      m = JSON.parse(json);
     } catch {
       return;
     }

@@ -44,6 +44,7 @@ export async function createTestApp(kind: DbKind, options: TestAppOptions = {}) 
             subscriber: options.cluster!.redis.duplicate(),
             prefix: options.cluster!.prefix,
             nodeId: options.cluster!.nodeId,
+            secret: config.clusterSecret ?? "test-cluster-secret",
             logger,
             onRelay: (direction) => services.metrics.relayMessages.inc({ direction }),
           })
