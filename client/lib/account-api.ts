@@ -55,6 +55,8 @@ function retryIn(seconds: number): string {
 export const getAccount = () => api<{ user: Account }>("GET", "/api/me").then((r) => r.user);
 export const updateAccount = (changes: ProfileChanges) => api<{ user: Account }>("PATCH", "/api/me", changes).then((r) => r.user);
 export const deleteAccount = () => api<void>("DELETE", "/api/me");
+/** A new calendar feed address; the old one stops working. */
+export const rotateCalendarToken = () => api<{ user: Account }>("POST", "/api/me/calendar-token").then((r) => r.user);
 
 export const listTeams = () => api<{ teams: Team[] }>("GET", "/api/teams").then((r) => r.teams);
 export const createTeam = (name: string) => api<{ team: Team }>("POST", "/api/teams", { name }).then((r) => r.team);

@@ -1,14 +1,22 @@
 /**
  * My profile (`/profile`): who I am, changing my username, email or password (the current
  * password is asked for an email or password change, as the API requires), my calendar feed
- * address, and deleting the account.
+ * address (and a new one when the old may have leaked), and deleting the account.
  */
 import { useSignal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
 import { ConfirmDialog } from "../components/confirm.tsx";
 import { editField, Field, FormError, describeError } from "../components/form.tsx";
 import { Layout } from "../components/layout.tsx";
-import { deleteAccount, focusFirstError, getAccount, updateAccount, type Account, type ProfileChanges } from "../lib/account-api.ts";
+import {
+  deleteAccount,
+  focusFirstError,
+  getAccount,
+  rotateCalendarToken,
+  updateAccount,
+  type Account,
+  type ProfileChanges,
+} from "../lib/account-api.ts";
 import { navigate } from "../lib/router.ts";
 import { requireUser, setCurrentUser } from "../lib/session.ts";
 import { CopyButton } from "../components/copy-button.tsx";
@@ -31,6 +39,10 @@ export function ProfilePage() {
   const formError = useSignal<string | null>(null);
   const saved = useSignal("");
   const saving = useSignal(false);
+
+  const rotating = useSignal(false);
+  const feedStatus = useSignal("");
+  const feedError = useSignal<string | null>(null);
 
   const confirmingDelete = useSignal(false);
   const deleting = useSignal(false);
@@ -110,7 +122,9 @@ export function ProfilePage() {
       username.value = updated.username;
       email.value = updated.email;
       password.value = confirm.value = currentPassword.value = "";
-      saved.value = changes.password ? "Saved. Your new password works from now on." : "Saved.";
+      saved.value = changes.password
+        ? "Saved. Your new password works from now on; you were signed out everywhere else, and your calendar feed has a new address."
+        : "Saved.";
     } catch (err) {
       const { fields, message } = describeError(err);
       errors.value = fields;
@@ -118,6 +132,20 @@ export function ProfilePage() {
       focusFirstError(ORDER, fields);
     } finally {
       saving.value = false;
+    }
+  }
+
+  async function rotateFeed() {
+    rotating.value = true;
+    feedStatus.value = "";
+    feedError.value = null;
+    try {
+      account.value = await rotateCalendarToken();
+      feedStatus.value = "New address made. The old one no longer works.";
+    } catch (err) {
+      feedError.value = (err as Error).message;
+    } finally {
+      rotating.value = false;
     }
   }
 
@@ -221,6 +249,20 @@ export function ProfilePage() {
             <input id="calendar-url" readOnly value={a.calendarUrl} onFocus={(e) => e.currentTarget.select()} />
             <CopyButton text={a.calendarUrl} label="Copy the calendar feed address" />
           </div>
+          <p id="feed-rotate-hint" class="muted">
+            Think the address has leaked? Get a new one. The current one stops working at once: calendar apps subscribed to it need the new one.
+          </p>
+          <button type="button" onClick={() => void rotateFeed()} disabled={rotating.value} aria-describedby="feed-rotate-hint">
+            {rotating.value ? "Making a new address…" : "Get a new feed address"}
+          </button>
+          <p role="status" class="saved">
+            {feedStatus.value}
+          </p>
+          {feedError.value && (
+            <p role="alert" class="form-error">
+              {feedError.value}
+            </p>
+          )}
         </section>
 
         <section class="panel danger-zone" aria-labelledby="delete-heading">

@@ -283,6 +283,22 @@ describe.skipIf(!canRunBrowser)("account and team pages (Chromium, real server)"
     expect(await feed.inputValue()).toMatch(/\/api\/calendar\.ics\?token=\S+$/);
     await alice.getByRole("button", { name: "Copy the calendar feed address" }).click();
     await alice.getByRole("status").getByText("Copied").waitFor();
+
+    // A new feed address: the field shows it, the page says the old one stopped working, and it has.
+    // Fetched by path, against this test's server whatever PUBLIC_URL the link carries.
+    const feedStatus = async (url: string) => (await alice.context().request.get(new URL(url).pathname + new URL(url).search)).status();
+    const oldFeed = await feed.inputValue();
+    expect(await feedStatus(oldFeed)).toBe(200);
+    const rotate = alice.getByRole("button", { name: "Get a new feed address" });
+    expect(await rotate.getAttribute("aria-describedby")).toBe("feed-rotate-hint");
+    await alice.getByText("The current one stops working at once").waitFor();
+    await rotate.click();
+    await alice.getByRole("status").getByText("New address made. The old one no longer works.").waitFor();
+    await eventually(async () => expect(await feed.inputValue()).not.toBe(oldFeed));
+    const newFeed = await feed.inputValue();
+    expect(newFeed).toMatch(/\/api\/calendar\.ics\?token=\S+$/);
+    expect(await feedStatus(oldFeed)).toBe(404);
+    expect(await feedStatus(newFeed)).toBe(200);
     await screenshot(alice, "account-profile-light");
 
     await alice.getByLabel("Username", { exact: true }).fill("alice2");
