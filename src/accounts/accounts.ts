@@ -157,16 +157,18 @@ export function createAccounts({ db, sessions, loginGuard, publicUrl, calendarSe
         }
       }
       if (Object.keys(values).length === 0) return view(current);
-      let row: typeof users.$inferSelect;
+      let row: typeof users.$inferSelect | undefined;
       try {
-        [row] = (await db
+        [row] = await db
           .update(users)
           .set({ ...values, updatedAt: new Date() })
-          .where(eq(users.id, userId))
-          .returning()) as [typeof users.$inferSelect];
+          // The new feed version was counted from the row read above: refuse if a rotation came between.
+          .where(and(eq(users.id, userId), eq(users.calendarTokenVersion, current.calendarTokenVersion)))
+          .returning();
       } catch (err) {
         return uniqueConflict(err);
       }
+      if (!row) throw conflict("Your account changed while saving; try again");
       if (values.passwordHash !== undefined) await sessions.destroyOthers(userId, request.sessionToken);
       return view(row);
     },

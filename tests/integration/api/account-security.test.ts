@@ -90,6 +90,16 @@ describe.each(DB_KINDS)("account security on %s", (kind) => {
     expect(JSON.stringify(docs.body.paths?.["/api/me/calendar-token"] ?? null)).toContain("post");
   });
 
+  test("an account from before the token was hashed gets a working feed link at its next GET /api/me", async () => {
+    const a = await t.signedUp("legacy");
+    // What migration 0002 leaves for existing rows: no hash yet.
+    await t.database.db.update(schema.users).set({ calendarTokenHash: null }).where(eq(schema.users.id, a.user.id));
+    expect((await t.client().get(feedPath(a.user.calendarUrl))).status).toBe(404);
+    const me = await a.get("/api/me");
+    expect(me.status).toBe(200);
+    expect((await t.client().get(feedPath(me.body.user.calendarUrl))).status).toBe(200);
+  });
+
   test("the ICS token is not stored in plain text", async () => {
     const a = await t.signedUp("hashed");
     const token = tokenOf(a.user.calendarUrl);
