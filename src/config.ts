@@ -55,6 +55,19 @@ export interface Config {
   sessionTtlMs: number;
   /** How long a recording job stays claimed by a worker that stops renewing it (a crashed node). */
   recordingJobLeaseMs: number;
+  /** Caps on what one client address may do (0: no cap), and on a meeting's size. */
+  caps: AbuseCaps;
+  /** The largest a meeting's notes may grow (encoded Yjs state), in bytes. */
+  notesMaxBytes: number;
+}
+
+export interface AbuseCaps {
+  signupsPerHour: number;
+  meetingsPerHour: number;
+  socketsPerMinute: number;
+  /** Rooms one address may be in at once as a guest (each live room holds Janus resources). */
+  guestRoomsPerAddress: number;
+  seatsPerRoom: number;
 }
 
 export class ConfigError extends Error {
@@ -190,6 +203,14 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     roomGraceMs: int("ROOM_GRACE_MS", 30_000, 0, 3_600_000),
     sessionTtlMs: int("SESSION_TTL_DAYS", 30, 1, 365) * 86_400_000,
     recordingJobLeaseMs: int("RECORDING_JOB_LEASE_MS", 60_000, 1_000, 3_600_000),
+    caps: {
+      signupsPerHour: int("SIGNUPS_PER_HOUR", 20, 0, 1_000_000),
+      meetingsPerHour: int("MEETINGS_PER_HOUR", 60, 0, 1_000_000),
+      socketsPerMinute: int("SOCKETS_PER_MINUTE", 300, 0, 1_000_000),
+      guestRoomsPerAddress: int("GUEST_ROOMS_PER_ADDRESS", 10, 0, 100_000),
+      seatsPerRoom: int("MAX_SEATS_PER_ROOM", 50, 1, 10_000),
+    },
+    notesMaxBytes: int("NOTES_MAX_BYTES", 4 * 1024 * 1024, 64 * 1024, 1024 * 1024 * 1024),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);

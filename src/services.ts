@@ -19,7 +19,8 @@ import { turnCredentials, type MediaServer } from "./media/index.ts";
 import { createMeetings } from "./meetings/index.ts";
 import { createNotes } from "./notes/index.ts";
 import { createRecordings, createRecordingWorker } from "./recordings/index.ts";
-import { createRooms, type RoomDirectory, type ActorFactory, type Clock, type RoomLimits } from "./rooms/index.ts";
+import { createCaps } from "./limits/index.ts";
+import { createRooms, DEFAULT_ROOM_LIMITS, type RoomDirectory, type ActorFactory, type Clock, type RoomLimits } from "./rooms/index.ts";
 import type { BlobStore } from "./storage/index.ts";
 import { createTeams } from "./teams/index.ts";
 
@@ -56,7 +57,7 @@ export function createServices({ config, database, redis, blobs, loginLimits, lo
     logger,
     graceMs: config.roomGraceMs,
     clock,
-    limits: roomLimits,
+    limits: roomLimits ?? { ...DEFAULT_ROOM_LIMITS, notesMaxDocBytes: config.notesMaxBytes, seatsPerRoom: config.caps.seatsPerRoom },
     directory,
     media,
     recordings: {
@@ -85,6 +86,7 @@ export function createServices({ config, database, redis, blobs, loginLimits, lo
     redis,
     blobs,
     trustProxy: config.trustProxy,
+    caps: createCaps(counter, config.caps),
     sessions,
     accounts: createAccounts({ db, sessions, loginGuard, publicUrl: config.publicUrl }),
     teams,

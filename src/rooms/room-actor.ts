@@ -44,6 +44,8 @@ export interface RoomLimits {
   notesMaxDocBytes: number;
   /** Bad frames a socket may send before it is closed. */
   badFrames: number;
+  /** The most people in the meeting at once. */
+  seatsPerRoom: number;
   chatHistory: number;
 }
 
@@ -56,6 +58,7 @@ export const DEFAULT_ROOM_LIMITS: RoomLimits = {
   notesBytesBurst: 1.5 * 1024 * 1024,
   notesMaxDocBytes: 4 * 1024 * 1024,
   badFrames: 20,
+  seatsPerRoom: 50,
   chatHistory: 100,
 };
 
@@ -189,6 +192,7 @@ export function createRoomActor(meeting: RoomMeeting, deps: RoomDeps) {
       welcome(s);
       return media?.joined(resumed.participant.id);
     }
+    if (seats.size >= limits.seatsPerRoom) return replyError(s.conn, "RATE_LIMITED", `The meeting is full (${limits.seatsPerRoom} people)`, msg.id);
     const given = msg.name?.trim() ? normalizeName(msg.name, { maxLength: MAX_NAME }) : null;
     if (given && !given.ok) return replyError(s.conn, "INVALID_ARGUMENT", given.message, msg.id);
     const name = given?.value ?? s.principal.username ?? "";

@@ -16,8 +16,8 @@ export function wsUrl(httpUrl: string, path: string) {
   return httpUrl.replace(/^http/, "ws") + path;
 }
 
-export async function openRoomSocket(url: string, options: { cookie?: string | null; origin?: string } = {}): Promise<RoomClient> {
-  const headers: Record<string, string> = {};
+export async function openRoomSocket(url: string, options: { cookie?: string | null; origin?: string; headers?: Record<string, string> } = {}): Promise<RoomClient> {
+  const headers: Record<string, string> = { ...options.headers };
   if (options.cookie) headers.cookie = options.cookie;
   if (options.origin) headers.origin = options.origin;
   const ws = new WebSocket(url, { headers } as never);

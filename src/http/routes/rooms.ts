@@ -5,6 +5,7 @@ import { readCookie, SESSION_COOKIE } from "../../auth/index.ts";
 import { AppError } from "../../errors.ts";
 import { CLOSE, type Channel, type Connection, type SocketSink } from "../../rooms/index.ts";
 import type { AppServices } from "../../services.ts";
+import { clientAddressOf } from "../context.ts";
 
 /** Frames that may wait while the socket's access is checked and its room loaded, and their bytes. */
 const MAX_EARLY_FRAMES = 200;
@@ -23,6 +24,10 @@ interface SocketData {
   channel: Channel;
   code: string;
   request: Request;
+  /** The client's address (as the HTTP routes see it), for the per-address caps. */
+  address: string;
+  /** Gives back this socket's place among its address's guest rooms. */
+  releaseGuest: (() => void) | null;
   conn: Connection | null;
   sink: SocketSink | null;
   early: (string | Uint8Array)[];
@@ -47,8 +52,13 @@ export function roomSocketRoutes(s: AppServices, logger: Logger) {
       const token = readCookie(request.headers.get("cookie"), SESSION_COOKIE);
       const user = token ? await s.sessions.lookup(token) : null;
       const meeting = await s.rooms.authorize(state.code, user);
+      // Each live room holds Janus resources: one address may keep only so many open as a guest.
+      if (!user && channel === "room") state.releaseGuest = s.caps.enterAsGuest(state.address, meeting.code);
       const sink = await s.rooms.open(meeting, channel, conn, { userId: user?.id ?? null, username: user?.username ?? null });
-      if (state.closedCode !== null) return sink.closed(state.closedCode);
+      if (state.closedCode !== null) {
+        state.releaseGuest?.();
+        return sink.closed(state.closedCode);
+      }
       state.sink = sink;
       for (const frame of state.early.splice(0)) sink.frame(frame);
       state.earlyBytes = 0;
@@ -94,14 +104,18 @@ export function roomSocketRoutes(s: AppServices, logger: Logger) {
       s.metrics.sockets.dec({ channel: state.channel });
       state.closedCode = code;
       state.early.length = 0;
+      state.releaseGuest?.();
       state.sink?.closed(code);
     },
   };
 
   const upgrade =
     (channel: Channel) =>
-    ({ request, params, server }: { request: Request; params: { code: string }; server: Server<SocketData> | null }) => {
-      const data: SocketData = { channel, code: params.code, request, conn: null, sink: null, early: [], earlyBytes: 0, closedCode: null, ...handlers };
+    async ({ request, params, server }: { request: Request; params: { code: string }; server: Server<SocketData> | null }) => {
+      const address = clientAddressOf(request, server?.requestIP(request)?.address, s.config.trustProxy);
+      // Refused before the upgrade: a plain 429 with Retry-After, which the browser sees as a failed connect.
+      await s.caps.take("socket", address);
+      const data: SocketData = { channel, code: params.code, request, address, releaseGuest: null, conn: null, sink: null, early: [], earlyBytes: 0, closedCode: null, ...handlers };
       if (server?.upgrade(request, { data })) return;
       throw new AppError("INVALID_ARGUMENT", "Expected a WebSocket upgrade", { status: 400 });
     };

@@ -1,0 +1,1 @@
+export { createCaps, type Caps, type CappedAction } from "./caps.ts";
