@@ -18,6 +18,7 @@ import { createServer } from "node:net";
 import { availableParallelism, cpus, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import postgres from "postgres";
+import { LOAD_GENERATOR_ENV } from "./load-env.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
 const BUN = resolve(ROOT, "node_modules/.bin/bun");
@@ -114,7 +115,7 @@ async function startServer(env: Record<string, string>): Promise<Server> {
   // A clean environment: a DATABASE_URL or REDIS_URL in the caller's shell must not leak in.
   const child = Bun.spawn([BUN, "src/main.ts"], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/tmp", PORT: String(port), HOST, LOG_LEVEL: "warn", ...env },
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/tmp", PORT: String(port), HOST, LOG_LEVEL: "warn", ...LOAD_GENERATOR_ENV, ...env },
     stdin: "ignore",
     stdout: "pipe",
     stderr: "pipe",

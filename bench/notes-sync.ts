@@ -44,6 +44,7 @@ import { createConnection, createServer } from "node:net";
 import { cpus, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { percentile, type Framing, type FromGenerator, type GeneratorResult, type RoomTarget, type ToGenerator } from "./notes-sync/protocol.ts";
+import { LOAD_GENERATOR_ENV } from "./load-env.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
 const HERE = resolve(import.meta.dir, "notes-sync");
@@ -347,7 +348,7 @@ function dictateServer(postgresUrl: string | undefined): ServerSpec {
       const database = postgresUrl === undefined ? null : await createBenchDatabase();
       const env: Record<string, string> = { PORT: String(port), HOST, DATA_DIR: dataDir, LOG_LEVEL: "warn", JANUS_BIN: "/nonexistent/janus" };
       if (database) env.DATABASE_URL = database.url;
-      const child = spawnChild("the Dictate server", [BUN, ...profileFlags("bun", "dictate"), "src/main.ts"], env);
+      const child = spawnChild("the Dictate server", [BUN, ...profileFlags("bun", "dictate"), "src/main.ts"], { ...LOAD_GENERATOR_ENV, ...env });
       const stop = async () => {
         await child.stop();
         await removeDir();

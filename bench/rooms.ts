@@ -60,6 +60,7 @@ import * as decoding from "lib0/decoding";
 import postgres from "postgres";
 import { WebsocketProvider } from "y-websocket";
 import * as Y from "yjs";
+import { LOAD_GENERATOR_ENV } from "./load-env.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
 const BUN = resolve(ROOT, "node_modules/.bin/bun");
@@ -209,6 +210,7 @@ async function startServer(env: Record<string, string>, preload: string | null):
       PORT: String(port),
       HOST,
       LOG_LEVEL: "warn",
+      ...LOAD_GENERATOR_ENV,
       // Rooms stay loaded (and seats held) for 10 minutes, so nothing is disposed during the run.
       ROOM_GRACE_MS: "600000",
       // No embedded SFU unless asked for: a path that does not exist makes the server run without media.

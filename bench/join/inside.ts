@@ -14,6 +14,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from "playwrig
 import { BareJanus } from "./bare.ts";
 import { BARE_PUBLISHER_PAGE, BARE_SUBSCRIBER_PAGE, INSTRUMENT, type JoinMarks } from "./page-scripts.ts";
 import { chromiumPids, cpuBetween, cpuSeconds, cpuSnapshot } from "./proc.ts";
+import { LOAD_GENERATOR_ENV } from "../load-env.ts";
 
 const ROOT = join(import.meta.dir, "../..");
 const work = process.env.DICTATE_BENCH_WORK;
@@ -221,7 +222,7 @@ try {
   server = Bun.spawn([process.execPath, "src/main.ts"], {
     cwd: ROOT,
     // Only what the server needs: no JANUS_BIN / JANUS_URL means the embedded Janus; no DATABASE_URL means PGlite.
-    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: work, TMPDIR: process.env.TMPDIR ?? work, DATA_DIR: dataDir, HOST: "127.0.0.1", PORT: String(port), LOG_LEVEL: "warn", NODE_ENV: process.env.BENCH_NODE_ENV ?? "production" },
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: work, TMPDIR: process.env.TMPDIR ?? work, DATA_DIR: dataDir, HOST: "127.0.0.1", PORT: String(port), LOG_LEVEL: "warn", NODE_ENV: process.env.BENCH_NODE_ENV ?? "production", ...LOAD_GENERATOR_ENV },
     stdin: "ignore",
     stdout: Bun.file(serverOut),
     stderr: Bun.file(serverErr),
