@@ -4,6 +4,7 @@
  * the API on 127.0.0.1 and a free port), restarts it with backoff when it dies, and stops it on
  * shutdown. Its files and configuration are prepared by janus-files.ts.
  */
+import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Logger } from "pino";
@@ -30,6 +31,8 @@ export interface EmbeddedJanusOptions {
 export interface EmbeddedJanus {
   /** The Janus API's WebSocket URL (`ws://127.0.0.1:<port>`); stays the same across restarts unless the port was taken. */
   readonly url: string;
+  /** The `api_secret` every request to this Janus must carry: random, made once per launcher start. */
+  readonly apiSecret: string;
   /** The running Janus process's pid, or null while it is down. */
   readonly pid: number | null;
   /** Called each time a (re)started Janus answers on its WebSocket. Returns the unsubscribe function. */
@@ -124,6 +127,9 @@ class Supervisor implements EmbeddedJanus {
     return `ws://127.0.0.1:${this.port}`;
   }
 
+  /** Kept across restarts, so a reconnecting adapter needs nothing new. */
+  readonly apiSecret = randomBytes(24).toString("hex");
+
   get pid() {
     return this.proc && this.proc.exitCode === null && this.proc.signalCode === null ? this.proc.pid : null;
   }
@@ -142,7 +148,7 @@ class Supervisor implements EmbeddedJanus {
   private startOnce(): Promise<{ ok: true } | { ok: false; message: string }> {
     this.starting = (async () => {
       try {
-        writeConfigs(this.o.workDir, this.port, this.o.rtpPortRange, this.o.nat1to1);
+        writeConfigs(this.o.workDir, this.port, this.o.rtpPortRange, this.o.nat1to1, this.apiSecret);
       } catch (err) {
         return { ok: false as const, message: `Cannot write Janus's configuration: ${(err as Error).message}` };
       }

@@ -89,9 +89,11 @@ declare module "janode/plugins/videoroom" {
       rec_dir?: string;
       bitrate?: number;
       fir_freq?: number;
+      /** Needed afterwards to edit, record or destroy the room. */
+      secret?: string;
     }): Promise<{ room: number; permanent?: boolean }>;
-    destroy(params: { room: number; permanent?: boolean }): Promise<{ room: number }>;
-    enable_recording(params: { room: number; record: boolean }): Promise<{ room: number; record: boolean }>;
+    destroy(params: { room: number; permanent?: boolean; secret?: string }): Promise<{ room: number }>;
+    enable_recording(params: { room: number; record: boolean; secret?: string }): Promise<{ room: number; record: boolean }>;
     joinConfigurePublisher(params: {
       room: number;
       display?: string;

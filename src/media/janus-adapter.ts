@@ -4,6 +4,7 @@
  * handles of its own in janus-room.ts). When the connection drops it reconnects with backoff and
  * reports `onStatus(false)` then `onStatus(true)`; every room opened before the drop is gone.
  */
+import { randomBytes } from "node:crypto";
 import Janode, { type JanodeConnection, type JanodeSession } from "janode";
 import VideoRoomPlugin, { type VideoRoomHandle } from "janode/plugins/videoroom";
 import type { Logger } from "pino";
@@ -15,6 +16,8 @@ import type { MediaRoom, MediaServer } from "./media-server.ts";
 export interface JanusMediaServerOptions {
   /** The Janus WebSocket URL; a function is read again at every (re)connection (the embedded Janus may move). */
   url: string | (() => string);
+  /** The Janus's `api_secret` (janode sends it as `apisecret` on every request). */
+  apiSecret?: string | null;
   logger: Logger;
   /** Each Janus request fails with UNAVAILABLE after this long. */
   requestTimeoutMs?: number;
@@ -71,7 +74,11 @@ export function createJanusMediaServer(options: JanusMediaServerOptions): JanusM
   };
 
   async function connectOnce(): Promise<Link> {
-    const connecting = Janode.connect({ address: { url: url() }, retry_time_secs: 0, max_retries: 0 });
+    const connecting = Janode.connect({
+      address: { url: url(), ...(options.apiSecret ? { apisecret: options.apiSecret } : {}) },
+      retry_time_secs: 0,
+      max_retries: 0,
+    });
     let connection: JanodeConnection;
     try {
       connection = await withTimeout(connecting, requestTimeoutMs, "connect");
@@ -142,6 +149,9 @@ export function createJanusMediaServer(options: JanusMediaServerOptions): JanusM
   async function createRoom(key: string, current: Link): Promise<JanusRoom> {
     for (let attempt = 0; ; attempt++) {
       const janusRoomId = randomRoomId();
+      // Without it anyone on the Janus API (another app node sharing this Janus, say) could destroy,
+      // record or reconfigure the room.
+      const secret = randomBytes(24).toString("hex");
       try {
         await withTimeout(
           current.manager.create({
@@ -159,6 +169,7 @@ export function createJanusMediaServer(options: JanusMediaServerOptions): JanusM
             is_private: false,
             notify_joining: false,
             record: false,
+            secret,
           }),
           requestTimeoutMs,
           "create room",
@@ -169,6 +180,7 @@ export function createJanusMediaServer(options: JanusMediaServerOptions): JanusM
       }
       const room: JanusRoom = new JanusRoom({
         janusRoomId,
+        secret,
         key,
         session: current.session,
         manager: current.manager,

@@ -78,7 +78,7 @@ function fill(template: string, values: Record<string, string>) {
 }
 
 /** Writes the three configuration files into `<workDir>/conf`. */
-export function writeConfigs(workDir: string, wsPort: number, rtpPortRange: string, nat1to1: string | null) {
+export function writeConfigs(workDir: string, wsPort: number, rtpPortRange: string, nat1to1: string | null, apiSecret: string) {
   const conf = join(workDir, "conf");
   const values = {
     CONFIGS_DIR: quoted(conf),
@@ -87,6 +87,7 @@ export function writeConfigs(workDir: string, wsPort: number, rtpPortRange: stri
     EMPTY_DIR: quoted(join(workDir, "empty")),
     RTP_PORT_RANGE: quoted(rtpPortRange),
     WS_PORT: String(wsPort),
+    API_SECRET: quoted(apiSecret),
     NAT_1_1: nat1to1 ? `\tnat_1_1_mapping = "${quoted(nat1to1)}"` : "",
   };
   writeFileSync(join(conf, "janus.jcfg"), fill(janusJcfg, values));

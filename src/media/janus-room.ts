@@ -13,6 +13,8 @@ import type { MediaEvent, MediaKind, MediaRoom, SubscribedStream, SubscriberOffe
 
 export interface JanusRoomDeps {
   janusRoomId: number;
+  /** The room's own secret (set at create): Janus asks for it to edit, record or destroy the room. */
+  secret: string;
   key: string;
   session: JanodeSession;
   manager: VideoRoomHandle;
@@ -176,9 +178,9 @@ export class JanusRoom implements MediaRoom {
     this.ensureOpen();
     if (on) {
       if (typeof dir !== "string" || !isAbsolute(dir)) throw new AppError("INVALID_ARGUMENT", "The recording folder must be an absolute path");
-      await this.call(this.d.manager.message({ request: "edit", room: this.janusRoomId, new_rec_dir: dir }), "set the recording folder");
+      await this.call(this.d.manager.message({ request: "edit", room: this.janusRoomId, secret: this.d.secret, new_rec_dir: dir }), "set the recording folder");
     }
-    await this.call(this.d.manager.enable_recording({ room: this.janusRoomId, record: on }), on ? "start recording" : "stop recording");
+    await this.call(this.d.manager.enable_recording({ room: this.janusRoomId, secret: this.d.secret, record: on }), on ? "start recording" : "stop recording");
   }
 
   onEvent(listener: (event: MediaEvent) => void) {
@@ -194,7 +196,7 @@ export class JanusRoom implements MediaRoom {
       this.participants.clear();
       await Promise.all(all.flatMap((p) => [...[...p.publishers.values()].map((pub) => this.releasePublisher(p, pub)), this.releaseSubscriber(p)]));
       if (!alreadyGone) {
-        await withTimeout(this.d.manager.destroy({ room: this.janusRoomId }), this.d.requestTimeoutMs, "destroy room").catch((err) =>
+        await withTimeout(this.d.manager.destroy({ room: this.janusRoomId, secret: this.d.secret }), this.d.requestTimeoutMs, "destroy room").catch((err) =>
           this.d.logger.debug({ err, room: this.janusRoomId }, "destroying the Janus room failed"),
         );
       }

@@ -10,11 +10,14 @@ import { createOfflineMediaServer } from "./offline-media-server.ts";
  * The process's media server: the configured Janus, else one started here, else none (meetings
  * then run without media and say so; the reason is logged in one line).
  */
-export async function startMedia(config: Pick<Config, "janusUrl" | "janusBin" | "janusRtpPorts" | "janusPublicIp" | "dataDir">, logger: Logger) {
+export async function startMedia(
+  config: Pick<Config, "janusUrl" | "janusApiSecret" | "janusBin" | "janusRtpPorts" | "janusPublicIp" | "dataDir">,
+  logger: Logger,
+) {
   let embedded: EmbeddedJanus | null = null;
   let media: MediaServer;
   if (config.janusUrl) {
-    const janus = createJanusMediaServer({ url: config.janusUrl, logger });
+    const janus = createJanusMediaServer({ url: config.janusUrl, apiSecret: config.janusApiSecret, logger });
     await janus.ready();
     media = janus;
   } else {
@@ -27,7 +30,7 @@ export async function startMedia(config: Pick<Config, "janusUrl" | "janusBin" | 
     });
     if (started.ok) {
       embedded = started.janus;
-      const janus = createJanusMediaServer({ url: () => started.janus.url, logger });
+      const janus = createJanusMediaServer({ url: () => started.janus.url, apiSecret: started.janus.apiSecret, logger });
       await janus.ready();
       media = janus;
     } else {

@@ -132,7 +132,11 @@ describe("docker-compose.yml", () => {
     expect(db.password).toBe(env.POSTGRES_PASSWORD!);
 
     // Redis on its default port (its command sets none).
-    expect(app.REDIS_URL).toBe("redis://redis:6379");
+    expect(app.REDIS_URL).toBe(`redis://:${env.REDIS_PASSWORD}@redis:6379`);
+    expect(redis!.command!.join(" ")).toContain(`--requirepass ${env.REDIS_PASSWORD}`);
+    expect(app.CLUSTER_SECRET).toBe(env.CLUSTER_SECRET!);
+    expect(app.JANUS_API_SECRET).toBe(env.JANUS_API_SECRET!);
+    expect(janus!.environment!.JANUS_API_SECRET).toBe(env.JANUS_API_SECRET!);
     expect(redis!.command!.join(" ")).not.toContain("--port");
 
     // Janus: the WebSocket port of the transport config mounted into it, the RTP range published 1:1.

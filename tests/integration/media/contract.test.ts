@@ -21,7 +21,7 @@ describeMediaContract(
       rmSync(work, { recursive: true, force: true });
       throw new Error(started.message);
     }
-    const media = createJanusMediaServer({ url: started.janus.url, logger });
+    const media = createJanusMediaServer({ url: started.janus.url, apiSecret: started.janus.apiSecret, logger });
     if (!(await media.ready())) throw new Error("the adapter did not connect");
     return {
       media,

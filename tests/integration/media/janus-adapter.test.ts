@@ -91,7 +91,7 @@ describe.skipIf(!hasJanus)("Janus adapter on an embedded Janus", () => {
   const statuses: boolean[] = [];
 
   const openObserver = async () => {
-    const connection = await Janode.connect({ address: { url: janus.url }, retry_time_secs: 0, max_retries: 0 });
+    const connection = await Janode.connect({ address: { url: janus.url, apisecret: janus.apiSecret }, retry_time_secs: 0, max_retries: 0 });
     const session = await connection.create();
     return { connection, handle: await session.attach(VideoRoomPlugin) };
   };
@@ -111,7 +111,7 @@ describe.skipIf(!hasJanus)("Janus adapter on an embedded Janus", () => {
     const started = await startEmbeddedJanus({ bin: "janus", workDir: join(work, "janus"), logger, restartBackoff: { minMs: 50, maxMs: 200 } });
     if (!started.ok) throw new Error(started.message);
     janus = started.janus;
-    media = createJanusMediaServer({ url: () => janus.url, logger, reconnect: { minMs: 50, maxMs: 300 }, requestTimeoutMs: 5000 });
+    media = createJanusMediaServer({ url: () => janus.url, apiSecret: janus.apiSecret, logger, reconnect: { minMs: 50, maxMs: 300 }, requestTimeoutMs: 5000 });
     media.onStatus((up) => statuses.push(up));
     expect(await media.ready()).toBe(true);
     expect(media.available).toBe(true);
@@ -133,6 +133,52 @@ describe.skipIf(!hasJanus)("Janus adapter on an embedded Janus", () => {
     expect(readFileSync(join(conf, "janus.jcfg"), "utf8")).not.toContain("@");
     expect(existsSync(join(work, "janus", "plugins", "libjanus_videoroom.so"))).toBe(true);
     expect(existsSync(join(work, "janus", "transports", "libjanus_websockets.so"))).toBe(true);
+  });
+
+  test("the embedded Janus has a random api_secret: a request without it, or with another, is refused", async () => {
+    expect(janus.apiSecret).toMatch(/^[0-9a-f]{32,}$/);
+    expect(readFileSync(join(work, "janus", "conf", "janus.jcfg"), "utf8")).toContain(`api_secret = "${janus.apiSecret}"`);
+    const ask = (body: Record<string, unknown>) =>
+      new Promise<{ janus: string; error?: { code: number } }>((resolve, reject) => {
+        const ws = new WebSocket(janus.url, "janus-protocol");
+        const timer = setTimeout(() => reject(new Error("no answer from Janus")), 5000);
+        ws.onopen = () => ws.send(JSON.stringify({ transaction: crypto.randomUUID(), ...body }));
+        ws.onmessage = (e) => {
+          clearTimeout(timer);
+          ws.close();
+          resolve(JSON.parse(String(e.data)));
+        };
+        ws.onerror = () => reject(new Error("websocket error"));
+      });
+    for (const body of [{ janus: "create" }, { janus: "create", apisecret: "not-the-secret" }]) {
+      const refused = await ask(body);
+      expect(refused.janus).toBe("error");
+      expect(refused.error?.code).toBe(403);
+    }
+    const created = (await ask({ janus: "create", apisecret: janus.apiSecret })) as { janus: string; data?: { id: number } };
+    expect(created.janus).toBe("success");
+    await ask({ janus: "destroy", session_id: created.data!.id, apisecret: janus.apiSecret });
+  });
+
+  test("each room has a random secret: another client on the API cannot destroy it or turn recording on", async () => {
+    const room = await media.openRoom("room-secret-code");
+    // Janus answers 429 without a secret and 433 with a wrong one; janode may reject with it or resolve with it in plugindata.
+    const refusal = (request: Record<string, unknown>) =>
+      observer.handle.message(request).then(
+        (res: { plugindata?: { data?: { error_code?: number; error?: string } } }) => `${res.plugindata?.data?.error_code ?? "ok"} ${res.plugindata?.data?.error ?? ""}`,
+        (err: Error) => err.message,
+      );
+    expect(await refusal({ request: "destroy", room: room.janusRoomId })).toMatch(/^429 Missing mandatory element \(secret\)/);
+    expect(await refusal({ request: "destroy", room: room.janusRoomId, secret: "guessed" })).toMatch(/^433 Unauthorized/);
+    expect(await refusal({ request: "enable_recording", room: room.janusRoomId, record: true })).toMatch(/^429 /);
+    expect(await refusal({ request: "enable_recording", room: room.janusRoomId, record: true, secret: "guessed" })).toMatch(/^433 /);
+    expect(await roomInfo(room.janusRoomId)).toMatchObject({ room: room.janusRoomId, record: false });
+    // The adapter, holding the secret, still manages it.
+    await room.setRecording(true, join(work, "rec-secret"));
+    expect((await roomInfo(room.janusRoomId))?.record).toBe(true);
+    await room.setRecording(false, join(work, "rec-secret"));
+    await room.destroy();
+    expect(await roomInfo(room.janusRoomId)).toBeUndefined();
   });
 
   test("publishing a camera answers the offer with Opus and VP8 and a complete candidate list", async () => {
@@ -254,7 +300,7 @@ describe.skipIf(!hasJanus)("Janus adapter on an embedded Janus", () => {
   });
 
   test("a closed media server refuses to open rooms", async () => {
-    const other = createJanusMediaServer({ url: janus.url, logger });
+    const other = createJanusMediaServer({ url: janus.url, apiSecret: janus.apiSecret, logger });
     expect(await other.ready()).toBe(true);
     const room = await other.openRoom("closing-code");
     await other.close();

@@ -65,7 +65,7 @@ let server: ReturnType<typeof Bun.serve> | null = null;
 const started = await startEmbeddedJanus({ bin: "janus", workDir: join(work, "janus"), logger });
 if (!started.ok) throw new Error(started.message);
 const janus = started.janus;
-const media = createJanusMediaServer({ url: () => janus.url, logger });
+const media = createJanusMediaServer({ url: () => janus.url, apiSecret: janus.apiSecret, logger });
 
 try {
   if (!(await media.ready())) throw new Error("adapter did not connect");
