@@ -44,6 +44,29 @@ afterAll(async () => {
 });
 
 describe("per-address caps", () => {
+  test("sign-ups and new meetings past the cap answer 429 with Retry-After; another address still may", async () => {
+    const address = nextAddress();
+    const signup = (i: number, from = address) =>
+      fetch(`${server.url}/api/auth/signup`, {
+        method: "POST",
+        headers: { "content-type": "application/json", origin: server.url, "x-forwarded-for": from },
+        body: JSON.stringify({ email: `cap${n}-${i}@example.test`, username: `cap${n}_${i}`, password: "a long enough password" }),
+      });
+    const statuses = [];
+    for (let i = 0; i < 4; i++) statuses.push((await signup(i)).status);
+    expect(statuses).toEqual([201, 201, 201, 429]);
+    const refused = await signup(9);
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe("RATE_LIMITED");
+    expect((await signup(10, nextAddress())).status).toBe(201);
+
+    const meetings = [];
+    for (let i = 0; i < 6; i++) meetings.push((await newMeeting(address)).status);
+    expect(meetings).toEqual([201, 201, 201, 201, 201, 429]);
+    expect((await newMeeting(nextAddress())).status).toBe(201);
+  });
+
   test("socket opens past the cap are refused with 429 and Retry-After; another address is not affected", async () => {
     const address = nextAddress();
     const code = ((await (await newMeeting(address)).json()) as { meeting: { code: string } }).meeting.code;

@@ -16,7 +16,8 @@ export function authRoutes(s: AppServices) {
     .use(requestContext(s))
     .post(
       "/api/auth/signup",
-      async ({ body, set }) => {
+      async ({ body, set, clientAddress }) => {
+        await s.caps.take("signup", clientAddress());
         const user = await s.accounts.signup(body);
         await startSession(user.id, set);
         set.status = 201;

@@ -17,7 +17,8 @@ export function meetingRoutes(s: AppServices) {
     .use(requestContext(s))
     .post(
       "/api/meetings",
-      async ({ body, set, currentUser }) => {
+      async ({ body, set, currentUser, clientAddress }) => {
+        await s.caps.take("meeting", clientAddress());
         const meeting = await s.meetings.create(await currentUser(), body);
         set.status = 201;
         return { meeting };
