@@ -198,6 +198,9 @@ interface Server {
   probeDir: string | null;
 }
 
+/** /metrics answers only with this token (the server under test is given it). */
+const METRICS_TOKEN = `bench-${crypto.randomUUID()}`;
+
 async function startServer(env: Record<string, string>, preload: string | null): Promise<Server> {
   const port = await freePort();
   const base = `http://${HOST}:${port}`;
@@ -210,6 +213,7 @@ async function startServer(env: Record<string, string>, preload: string | null):
       PORT: String(port),
       HOST,
       LOG_LEVEL: "warn",
+      METRICS_TOKEN,
       ...LOAD_GENERATOR_ENV,
       // Rooms stay loaded (and seats held) for 10 minutes, so nothing is disposed during the run.
       ROOM_GRACE_MS: "600000",
@@ -389,7 +393,7 @@ async function createMeeting(server: Server): Promise<string> {
 
 /** The unlabelled (or exactly labelled) samples of GET /metrics, by name as written. */
 async function scrapeMetrics(server: Server): Promise<Map<string, number>> {
-  const res = await fetch(`${server.base}/metrics`, { signal: AbortSignal.timeout(10_000) });
+  const res = await fetch(`${server.base}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` }, signal: AbortSignal.timeout(10_000) });
   const text = await res.text();
   if (res.status !== 200) throw new Error(`GET /metrics: ${res.status}`);
   const out = new Map<string, number>();
