@@ -7,11 +7,12 @@ import { bodyTooLarge, parseJsonBody } from "./body.ts";
 import { errorResponse, toAppError, unavailable } from "./errors.ts";
 import { bearerMatches } from "./metrics.ts";
 import { authRoutes } from "./routes/auth.ts";
-import { clientNotFoundPage, clientRoutes } from "./routes/client.ts";
+import { clientFallback, clientRoutes, createClientBundle } from "./routes/client.ts";
 import { meetingRoutes } from "./routes/meetings.ts";
 import { resourceRoutes } from "./routes/resources.ts";
 import { roomSocketRoutes } from "./routes/rooms.ts";
 import { teamRoutes } from "./routes/teams.ts";
+import { securityHeaders } from "./security-headers.ts";
 
 export interface AppDeps {
   services: AppServices;
@@ -33,6 +34,8 @@ export function createApp({ services: s, logger, maxBodyBytes = DEFAULT_MAX_BODY
   const metrics = s.metrics;
   const meta = new WeakMap<Request, RequestMeta>();
   const allowedOrigins = new Set([s.config.publicUrl]);
+  const headers = securityHeaders(s.config);
+  const bundle = createClientBundle();
 
   return (
     new Elysia({
@@ -54,6 +57,7 @@ export function createApp({ services: s, logger, maxBodyBytes = DEFAULT_MAX_BODY
       .onRequest(({ request, set }) => {
         const id = request.headers.get("x-request-id")?.slice(0, 64) || crypto.randomUUID();
         meta.set(request, { id, start: performance.now() });
+        Object.assign(set.headers, headers);
         set.headers["x-request-id"] = id;
         // A declared length over the limit is refused before anything is read, on any path.
         if (Number(request.headers.get("content-length") ?? 0) > maxBodyBytes) return errorResponse(bodyTooLarge(maxBodyBytes), id, logger);
@@ -70,9 +74,13 @@ export function createApp({ services: s, logger, maxBodyBytes = DEFAULT_MAX_BODY
       // JSON only, bounded nesting, no NUL (body.ts). What it throws arrives as PARSE with the
       // AppError as its cause.
       .onParse({ as: "global" }, ({ request }) => parseJsonBody(request, maxBodyBytes))
-      .onError(async ({ code, error, request, server }) => {
+      // Never reached (the parser above always answers); it tells the OpenAPI document that the
+      // bodies are JSON, which it cannot learn from a parser function.
+      // (Elysia's own "json" by name; its types accept a name only for a local hook.)
+      .onParse({ as: "global" }, { fn: "json" } as never)
+      .onError(async ({ code, error, request }) => {
         if (code === "NOT_FOUND") {
-          const page = await clientNotFoundPage(request, server);
+          const page = await clientFallback(request, bundle);
           if (page) return page;
         }
         return errorResponse(toAppError(code, error), meta.get(request)?.id, logger);
@@ -114,7 +122,7 @@ export function createApp({ services: s, logger, maxBodyBytes = DEFAULT_MAX_BODY
       .use(meetingRoutes(s))
       .use(resourceRoutes(s))
       .use(roomSocketRoutes(s, logger))
-      .use(clientRoutes())
+      .use(clientRoutes(bundle))
   );
 }
 

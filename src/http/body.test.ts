@@ -38,9 +38,9 @@ describe("containsNul", () => {
 });
 
 describe("parseJsonBody", () => {
-  test("parses JSON; nothing for no body", async () => {
+  test("parses JSON; null for no body", async () => {
     expect(await parseJsonBody(post('{"a":[1,"b"]}'), 1024)).toEqual({ a: [1, "b"] });
-    expect(await parseJsonBody(new Request("http://localhost/api/x", { method: "DELETE" }), 1024)).toBeUndefined();
+    expect(await parseJsonBody(new Request("http://localhost/api/x", { method: "DELETE" }), 1024)).toBeNull();
   });
 
   test("refuses what is too big, not JSON, malformed, too deep or holding NUL, each with its status", async () => {

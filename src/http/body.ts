@@ -88,18 +88,15 @@ export function containsNul(value: unknown): boolean {
 }
 
 /**
- * The one parser of /api bodies. Returns undefined when there is no body at all; otherwise the
- * parsed JSON, or throws the AppError to answer: 413 too large, 400 not JSON, malformed or nested
- * deeper than {@link MAX_JSON_DEPTH}, 422 a NUL character.
+ * The one parser of /api bodies. Returns null when there is no body; otherwise the parsed JSON, or
+ * throws the AppError to answer: 413 too large, 400 not JSON, malformed or nested deeper than {@link MAX_JSON_DEPTH}, 422 a NUL character.
  */
 export async function parseJsonBody(request: Request, limit: number): Promise<unknown> {
   const contentType = request.headers.get("content-type");
   const bytes = await readBodyBytes(request, limit);
-  if (bytes.byteLength === 0) {
-    // A body-less request (logout, a DELETE) carries no content type; one that names JSON and
-    // sends nothing fails the route's validation like any missing body.
-    return contentType ? null : undefined;
-  }
+  // No body (logout, a DELETE): null, which a route with a body schema refuses like any missing
+  // body. Never undefined: that would hand the request to Elysia's own parser.
+  if (bytes.byteLength === 0) return null;
   if (!isJsonType(contentType)) throw notJson();
   let text: string;
   try {

@@ -1,14 +1,16 @@
 /**
  * The browser app. Bun's HTML import bundles client/index.html (TSX, CSS) — at start in production,
- * on request with hot reload in development — and a compiled binary carries the bundle inside it.
+ * on request in development — and a compiled binary carries the bundle inside it.
  *
- * The bundle is served through Bun's native `routes`, one per page path: Elysia serves an
- * HTMLBundle route handler only as a static route, and it skips static routes altogether when the
- * app has global request hooks (ours logs and counts every request). No wildcard: a Bun `/*` route
- * would shadow Elysia's dynamic /api and /ws routes. These routes do not pass through Elysia's
- * hooks, so they are not logged or counted, and `app.handle()` (tests) does not see them.
+ * Bun serves an HTMLBundle only from its native `routes`, which bypass Elysia's hooks and cannot
+ * add a header (oven-sh/bun#19123): the pages would go out without the security headers. So the
+ * bundle is served by a private Bun server on 127.0.0.1 (port 0, started on the first page request,
+ * unref'd), and the public routes below fetch from it and answer through Elysia, headers and all.
+ * In production the bundle is fixed, so each answer is kept after its first fetch; in development it
+ * is fetched each time, so a rebuilt bundle is never served stale (without HMR: it cannot pass the
+ * proxy).
  */
-import type { Elysia } from "elysia";
+import { Elysia } from "elysia";
 import index from "../../../client/index.html";
 import markdown from "../../../client/lazy/markdown.html";
 import notesEditor from "../../../client/lazy/notes-editor.html";
@@ -22,36 +24,80 @@ export const CLIENT_PAGES = ["/", "/m/:code", "/login", "/signup", "/calendar", 
  */
 export const LAZY_PARTS = { "/_lazy/markdown": markdown, "/_lazy/notes-editor": notesEditor } as const;
 
-/** Adds the client app's pages to the server's native routes (used with `app.use(clientRoutes())`). */
-export function clientRoutes() {
-  return <App extends Elysia<any, any, any, any, any, any, any>>(app: App): App => {
-    const serve = (app.config.serve ?? {}) as { routes?: Record<string, unknown> };
-    const routes: Record<string, unknown> = { ...serve.routes };
-    for (const path of CLIENT_PAGES) routes[path] = index;
-    Object.assign(routes, LAZY_PARTS);
-    app.config.serve = { ...serve, routes } as typeof app.config.serve;
-    return app;
+interface Stored {
+  status: number;
+  headers: [string, string][];
+  body: ArrayBuffer;
+}
+
+/** The private server of the bundle, and what it answered (production only). */
+export function createClientBundle() {
+  let server: ReturnType<typeof Bun.serve> | null = null;
+  const stored = new Map<string, Promise<Stored>>();
+  const routes = { "/": index, ...LAZY_PARTS };
+  const start = () => {
+    const serve = (development?: { hmr: false }) =>
+      Bun.serve({ hostname: "127.0.0.1", port: 0, reusePort: false, routes, development, fetch: () => new Response(null, { status: 404 }) });
+    let s = serve();
+    if (s.development) {
+      s.stop(true);
+      s = serve({ hmr: false });
+    }
+    s.unref();
+    return s;
   };
+  const load = async (path: string): Promise<Stored> => {
+    server ??= start();
+    const res = await fetch(`http://127.0.0.1:${server.port}${path}`);
+    const headers = [...res.headers].filter(([name]) => !/^(date|content-length|connection|keep-alive|transfer-encoding)$/i.test(name));
+    return { status: res.status, headers, body: await res.arrayBuffer() };
+  };
+  return {
+    /** The bundle's answer for `path` (a page is "/", a lazy part or an asset its own path). */
+    async get(path: string, status?: number): Promise<Response> {
+      let answer = stored.get(path);
+      if (!answer) {
+        answer = load(path);
+        if (!server?.development) {
+          stored.set(path, answer);
+          // Only what exists is kept: a probe of made-up asset paths must not grow the map.
+          answer.then((a) => a.status !== 200 && stored.delete(path), () => stored.delete(path));
+        }
+      }
+      const a = await answer;
+      return new Response(a.body, { status: status ?? a.status, headers: a.headers });
+    },
+    stop() {
+      server?.stop(true);
+      server = null;
+    },
+  };
+}
+export type ClientBundle = ReturnType<typeof createClientBundle>;
+
+/** The app's pages and lazy parts as Elysia routes (so every hook, and every header, applies). */
+export function clientRoutes(bundle: ClientBundle) {
+  const app = new Elysia();
+  for (const path of CLIENT_PAGES) app.get(path, () => bundle.get("/"), { detail: { hide: true } });
+  for (const path of Object.keys(LAZY_PARTS)) app.get(path, () => bundle.get(path), { detail: { hide: true } });
+  return app;
 }
 
 /**
- * A browser that opens an address with no page gets the app, which shows its "Page not found",
- * with status 404 — not the API's JSON error. The app's HTML is fetched from this server's own
- * `/` route over loopback (Bun serves the bundle there; Elysia's handlers cannot reach it), each
- * time, so that a development server's rebuilt bundle is never served stale. API, socket and
- * asset paths, and anything not asking for HTML, keep the JSON error (null).
+ * What an unmatched GET gets: one of the bundle's assets (`/chunk-….js`) when it has one; else, for
+ * a browser asking for a page, the app (which shows "Page not found") with status 404 — not the
+ * API's JSON error. API, socket and lazy paths, and anything not asking for HTML, keep the JSON
+ * error (null).
  */
-export async function clientNotFoundPage(request: Request, server: { hostname?: string; port?: number } | null): Promise<Response | null> {
-  if (request.method !== "GET" || !server?.port) return null;
-  if (!(request.headers.get("accept") ?? "").includes("text/html")) return null;
+export async function clientFallback(request: Request, bundle: ClientBundle): Promise<Response | null> {
+  if (request.method !== "GET" && request.method !== "HEAD") return null;
   const path = new URL(request.url).pathname;
-  if (/^\/(api|ws|_lazy)(\/|$)|\.[a-z0-9]+$/i.test(path)) return null;
-  const host = !server.hostname || server.hostname === "0.0.0.0" || server.hostname === "::" ? "127.0.0.1" : server.hostname.includes(":") ? `[${server.hostname}]` : server.hostname;
-  try {
-    const shell = await fetch(`http://${host}:${server.port}/`, { headers: { accept: "text/html" } });
-    if (!shell.ok) return null;
-    return new Response(await shell.text(), { status: 404, headers: { "content-type": "text/html;charset=utf-8" } });
-  } catch {
-    return null;
+  if (/^\/(api|ws|_lazy)(\/|$)/.test(path)) return null;
+  if (/^\/[\w.-]+\.(js|css|map|svg|png|woff2?|ico|wasm)$/i.test(path)) {
+    const asset = await bundle.get(path);
+    if (asset.ok) return asset;
   }
+  if (!(request.headers.get("accept") ?? "").includes("text/html") || /\.[a-z0-9]+$/i.test(path)) return null;
+  const page = await bundle.get("/", 404);
+  return page.headers.get("content-type")?.includes("text/html") ? page : null;
 }

@@ -1,0 +1,44 @@
+/**
+ * The security headers every response carries — pages, API, errors, exports, recording media —
+ * built once from the configuration at start.
+ */
+import type { Config } from "../config.ts";
+
+/**
+ * The header set for this deployment: a strict Content-Security-Policy, nosniff, same-origin
+ * referrers (meeting codes are secrets in URLs), camera/microphone/screen capture for this origin
+ * only, no framing, and HSTS when the app is reached over https.
+ */
+export function securityHeaders(config: Pick<Config, "publicUrl" | "s3">): Readonly<Record<string, string>> {
+  const publicUrl = new URL(config.publicUrl);
+  const https = publicUrl.protocol === "https:";
+  const socketOrigin = `${https ? "wss" : "ws"}://${publicUrl.host}`;
+  const storage = config.s3 ? (config.s3.publicEndpoint ?? config.s3.endpoint) : null;
+  const media = ["'self'", "blob:", ...(storage ? [new URL(storage).origin] : [])];
+  const csp = [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    // y-codemirror.next writes each remote cursor's colour into a `style` attribute (its caret
+    // element and its selection decorations, via setAttribute), which no nonce or hash can cover.
+    // Attributes can hold no script, and the notes socket accepts only #rrggbb colours. Our own
+    // code and CodeMirror (adoptedStyleSheets, CSSOM) need no inline styles.
+    "style-src-attr 'unsafe-inline'",
+    "img-src 'self' data: blob:",
+    `media-src ${media.join(" ")}`,
+    `connect-src 'self' ${socketOrigin}`,
+    "font-src 'self'",
+    "frame-ancestors 'none'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+  ].join("; ");
+  return Object.freeze({
+    "content-security-policy": csp,
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "same-origin",
+    "permissions-policy": "camera=(self), microphone=(self), display-capture=(self)",
+    "x-frame-options": "DENY",
+    ...(https ? { "strict-transport-security": "max-age=31536000; includeSubDomains" } : {}),
+  });
+}
