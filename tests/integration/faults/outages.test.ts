@@ -11,6 +11,31 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { eventually } from "../../helpers/eventually.ts";
 import { httpClient, startServer, type RunningServer } from "../../helpers/server.ts";
+import { openRoomSocket, wsUrl } from "../../helpers/ws.ts";
+
+/**
+ * A room socket opened during an outage is refused as "try again later": 1013 once the socket route
+ * maps AppError UNAVAILABLE to it, 4503 (4000 + the status) until then; never 1011 (a server bug).
+ */
+const TRY_AGAIN_LATER = [1013, 4503];
+
+/**
+ * How a room socket opened now is refused: its close code, or — when a check before the upgrade
+ * (the socket-open limiter, in Redis) refuses it — the HTTP status of the upgrade request.
+ */
+async function socketRefusal(base: string, code: string): Promise<{ close: number } | { status: number; retryAfter: string | null }> {
+  const socket = await openRoomSocket(wsUrl(base, `/ws/meetings/${code}`)).catch(() => null);
+  if (socket) return { close: (await socket.closed).code };
+  const res = await fetch(`${base}/ws/meetings/${code}`, {
+    headers: { upgrade: "websocket", connection: "Upgrade", "sec-websocket-key": btoa("0123456789abcdef"), "sec-websocket-version": "13" },
+  });
+  return { status: res.status, retryAfter: res.headers.get("retry-after") };
+}
+
+function expectTryAgainLater(refusal: Awaited<ReturnType<typeof socketRefusal>>) {
+  if ("close" in refusal) expect(TRY_AGAIN_LATER).toContain(refusal.close);
+  else expect(refusal).toEqual({ status: 503, retryAfter: expect.stringMatching(/^\d+$/) });
+}
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -118,8 +143,11 @@ describe.skipIf(!HAVE_BINARIES)("outages: Postgres or Redis down", () => {
     const signup = await http("POST", "/api/auth/signup", { email: `ok-${SECRET.slice(5, 13)}@example.com`, username: "outage", password: "correct horse battery" });
     expect(signup.status).toBe(201);
     expect((await fetch(`${server!.url}/healthz`)).status).toBe(200);
+    const meeting = (await http("POST", "/api/meetings", {})).body.meeting;
 
     await pg!.stop();
+
+    expectTryAgainLater(await socketRefusal(server!.url, meeting.code));
 
     const health = await fetch(`${server!.url}/healthz`);
     expect(health.status).toBe(503);
@@ -150,8 +178,11 @@ describe.skipIf(!HAVE_BINARIES)("outages: Postgres or Redis down", () => {
     expect((await http("GET", "/api/me")).status).toBe(200);
   }, 60_000);
 
-  test("Redis killed: a login answers 503 UNAVAILABLE with Retry-After, and the process keeps serving", async () => {
+  test("Redis killed: a login answers 503 UNAVAILABLE with Retry-After, a room socket is told to try again later, and the process keeps serving", async () => {
+    const meeting = (await httpClient(server!.url)("POST", "/api/meetings", {})).body.meeting;
     await redis!.stop();
+    const started = Date.now();
+    expectTryAgainLater(await socketRefusal(server!.url, meeting.code));
     const res = await fetch(`${server!.url}/api/auth/login`, {
       method: "POST",
       headers: { "content-type": "application/json" },
@@ -160,6 +191,8 @@ describe.skipIf(!HAVE_BINARIES)("outages: Postgres or Redis down", () => {
     expect(res.status).toBe(503);
     expect(res.headers.get("retry-after")).toMatch(/^\d+$/);
     expect((await res.json()).error.code).toBe("UNAVAILABLE");
+    // An outage is said at once, not after ioredis's reconnect backoff (it took 27 s).
+    expect(Date.now() - started).toBeLessThan(10_000);
     expect(server!.proc.exitCode).toBeNull();
     expect((await fetch(`${server!.url}/healthz`)).status).toBe(200);
     expect(server!.output()).not.toContain(SECRET);
