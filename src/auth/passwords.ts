@@ -1,11 +1,33 @@
-/** Argon2id through Bun's built-in hasher; the hash string carries its own parameters. */
+/**
+ * Argon2id through Bun's built-in hasher; the hash string carries its own parameters. Each hash
+ * takes ~64 MB and a core for tens of milliseconds, so at most one runs at a time: a storm of
+ * sign-ups or log-ins then waits its turn instead of taking every core from the meetings (measured
+ * in bench/abuse.ts: with eight at once, a bystander meeting's chat p99 went from 3 ms to ~230 ms).
+ */
+const MAX_CONCURRENT_HASHES = 1;
+let running = 0;
+const waiting: (() => void)[] = [];
+
+async function oneAtATime<T>(work: () => Promise<T>): Promise<T> {
+  if (running >= MAX_CONCURRENT_HASHES) await new Promise<void>((resolve) => waiting.push(resolve));
+  else running++;
+  try {
+    return await work();
+  } finally {
+    const next = waiting.shift();
+    // The slot passes straight to the next in line, so `running` stays counted for it.
+    if (next) next();
+    else running--;
+  }
+}
+
 export function hashPassword(password: string): Promise<string> {
-  return Bun.password.hash(password, { algorithm: "argon2id" });
+  return oneAtATime(() => Bun.password.hash(password, { algorithm: "argon2id" }));
 }
 
 export async function verifyPassword(password: string, hash: string): Promise<boolean> {
   try {
-    return await Bun.password.verify(password, hash);
+    return await oneAtATime(() => Bun.password.verify(password, hash));
   } catch {
     return false;
   }
