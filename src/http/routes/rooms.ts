@@ -6,6 +6,7 @@ import { AppError } from "../../errors.ts";
 import { CLOSE, type Channel, type Connection, type SocketSink } from "../../rooms/index.ts";
 import type { AppServices } from "../../services.ts";
 import { clientAddressOf } from "../context.ts";
+import { toAppError } from "../errors.ts";
 
 /** Frames that may wait while the socket's access is checked and its room loaded, and their bytes. */
 const MAX_EARLY_FRAMES = 200;
@@ -62,11 +63,14 @@ export function roomSocketRoutes(s: AppServices, logger: Logger) {
       state.sink = sink;
       for (const frame of state.early.splice(0)) sink.frame(frame);
       state.earlyBytes = 0;
-    } catch (err) {
-      if (err instanceof AppError && err.code === "UNAVAILABLE") conn.close(TRY_AGAIN_LATER, err.message);
-      else if (err instanceof AppError) conn.close(4000 + err.status, err.message);
+    } catch (thrown) {
+      // Redis errors from the directory reach here raw: an outage is "try again later" too.
+      const err = toAppError("SOCKET", thrown);
+      state.releaseGuest?.();
+      if (err.code === "UNAVAILABLE") conn.close(TRY_AGAIN_LATER, err.message);
+      else if (err.code !== "INTERNAL") conn.close(4000 + err.status, err.message);
       else {
-        logger.error({ err, channel }, "socket open failed");
+        logger.error({ err: thrown, channel }, "socket open failed");
         conn.close(CLOSE.SERVER_ERROR, "Something went wrong on our side");
       }
     }

@@ -13,11 +13,8 @@ import { eventually } from "../../helpers/eventually.ts";
 import { httpClient, startServer, type RunningServer } from "../../helpers/server.ts";
 import { openRoomSocket, wsUrl } from "../../helpers/ws.ts";
 
-/**
- * A room socket opened during an outage is refused as "try again later": 1013 once the socket route
- * maps AppError UNAVAILABLE to it, 4503 (4000 + the status) until then; never 1011 (a server bug).
- */
-const TRY_AGAIN_LATER = [1013, 4503];
+/** A room socket opened during an outage is refused as "try again later" (1013); never 1011 (a server bug). */
+const TRY_AGAIN_LATER = 1013;
 
 /**
  * How a room socket opened now is refused: its close code, or — when a check before the upgrade
@@ -33,7 +30,7 @@ async function socketRefusal(base: string, code: string): Promise<{ close: numbe
 }
 
 function expectTryAgainLater(refusal: Awaited<ReturnType<typeof socketRefusal>>) {
-  if ("close" in refusal) expect(TRY_AGAIN_LATER).toContain(refusal.close);
+  if ("close" in refusal) expect(refusal.close).toBe(TRY_AGAIN_LATER);
   else expect(refusal).toEqual({ status: 503, retryAfter: expect.stringMatching(/^\d+$/) });
 }
 
