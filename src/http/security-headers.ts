@@ -19,10 +19,13 @@ export function securityHeaders(config: Pick<Config, "publicUrl" | "s3">): Reado
     "default-src 'self'",
     "script-src 'self'",
     "style-src 'self'",
-    // y-codemirror.next writes each remote cursor's colour into a `style` attribute (its caret
-    // element and its selection decorations, via setAttribute), which no nonce or hash can cover.
-    // Attributes can hold no script, and the notes socket accepts only #rrggbb colours. Our own
-    // code and CodeMirror (adoptedStyleSheets, CSSOM) need no inline styles.
+    // The notes editor needs inline styles, and only it. CodeMirror's style-mod puts its themes in a
+    // <style> element when mounted in a document (it adopts stylesheets only in a shadow root), and
+    // y-codemirror.next writes each remote cursor's colour into `style` attributes (setAttribute),
+    // which no hash can cover; a nonce would have to change per response, and the pages are one
+    // cached bundle. Styles can run no script, url() loads stay on this origin (img-src, font-src),
+    // and the notes socket accepts only #rrggbb colours. The rest of the app sets none.
+    "style-src-elem 'self' 'unsafe-inline'",
     "style-src-attr 'unsafe-inline'",
     "img-src 'self' data: blob:",
     `media-src ${media.join(" ")}`,

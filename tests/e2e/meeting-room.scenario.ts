@@ -10,7 +10,7 @@
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
-import { audit, SCREENSHOT_DIR } from "../helpers/browser.ts";
+import { audit, CSP_VIOLATION, reportCspViolations, SCREENSHOT_DIR } from "../helpers/browser.ts";
 
 const ROOT = join(import.meta.dir, "../..");
 const work = process.env.DICTATE_E2E_WORK;
@@ -51,11 +51,16 @@ async function newPage(browser: Browser, { colorScheme = "light", phone = false 
     permissions: ["camera", "microphone", "clipboard-read", "clipboard-write"],
   });
   context.setDefaultTimeout(20_000);
+  await reportCspViolations(context);
   const page = await context.newPage();
   const errors: string[] = [];
   page.on("pageerror", (err) => errors.push(err.message));
   (results.pageErrors ??= []) as string[];
   page.on("pageerror", (err) => (results.pageErrors as string[]).push(err.message));
+  // A CSP violation counts as a page error: the app must work under its own policy.
+  page.on("console", (msg) => {
+    if (msg.type() === "error" && msg.text().startsWith(CSP_VIOLATION)) (results.pageErrors as string[]).push(msg.text());
+  });
   return [context, page];
 }
 

@@ -35,7 +35,26 @@ export async function newContext(
     permissions: ["camera", "microphone", "clipboard-read", "clipboard-write"],
   });
   context.setDefaultTimeout(15_000);
+  await reportCspViolations(context);
   return context;
+}
+
+/** What {@link reportCspViolations} prints: a console error starting with this. */
+export const CSP_VIOLATION = "CSP violation:";
+
+/**
+ * Makes every page of the context print each Content-Security-Policy violation as a console error
+ * (`CSP violation: <directive> blocked <what> at <file>:<line>`), which {@link watchErrors} records.
+ * An init script runs through the DevTools protocol, so the CSP does not block it.
+ */
+export async function reportCspViolations(context: BrowserContext): Promise<void> {
+  await context.addInitScript((prefix: string) => {
+    document.addEventListener(
+      "securitypolicyviolation",
+      (e) => console.error(`${prefix} ${e.effectiveDirective} blocked ${e.blockedURI || "inline"} at ${e.sourceFile || "?"}:${e.lineNumber}${e.sample ? ` (${e.sample})` : ""}`),
+      true,
+    );
+  }, CSP_VIOLATION);
 }
 
 /** Saves a full-page screenshot as `.test-artifacts/screenshots/<name>.png`. */
@@ -45,7 +64,8 @@ export async function screenshot(page: Page, name: string) {
 }
 
 /**
- * Collects uncaught page errors and console errors, so a test can assert there were none. Chromium's
+ * Collects uncaught page errors and console errors (CSP violations among them, see
+ * {@link reportCspViolations}), so a test can assert there were none. Chromium's
  * "Failed to load resource" lines are left out: a guest's /api/me is a 401 by design, and the
  * answers a page gets are asserted by what it shows.
  */
@@ -65,7 +85,8 @@ const AXE = readFileSync(resolve(import.meta.dir, "../../node_modules/axe-core/a
  * landmarks): what a screen reader or a low-vision reader would trip on. Empty when clean.
  */
 export async function audit(page: Page): Promise<string[]> {
-  await page.addScriptTag({ content: AXE });
+  // Evaluated through the DevTools protocol: an inline <script> tag would break the page's CSP.
+  await page.evaluate(AXE);
   const violations = (await page.evaluate(async () => (await (globalThis as any).axe.run(document, { resultTypes: ["violations"] })).violations)) as {
     id: string;
     impact: string;
