@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { AppError } from "../errors.ts";
-import { createFakeMediaServer } from "./fake-media-server.ts";
+import { createFakeMediaServer } from "./testing.ts";
 import { createOfflineMediaServer } from "./offline-media-server.ts";
 import type { MediaEvent } from "./media-server.ts";
 

@@ -1,7 +1,10 @@
-import * as Y from "yjs";
-import { NOTES_TEXT, type LoadedNotes, type NotesStore } from "./store.ts";
+import { seedNotes, type LoadedNotes, type NotesStore } from "./store.ts";
 
-/** In-memory NotesStore for unit tests of rooms; same rules as the database one. */
+/**
+ * In-memory NotesStore for unit tests of rooms; same rules as the database one, held to them by
+ * tests/integration/notes/contract.test.ts. `failNextAppend` makes the next append throw, as a
+ * database outage would.
+ */
 export function createMemoryNotesStore() {
   interface Row {
     id: string;
@@ -20,10 +23,7 @@ export function createMemoryNotesStore() {
     async open(meeting): Promise<LoadedNotes> {
       let row = byMeeting(meeting.id);
       if (!row) {
-        const doc = new Y.Doc();
-        if (meeting.agenda) doc.getText(NOTES_TEXT).insert(0, `${meeting.agenda}\n`);
-        row = { id: crypto.randomUUID(), meetingId: meeting.id, ydoc: Y.encodeStateAsUpdate(doc), text: meeting.agenda, leaseToken: 0, updates: [] };
-        doc.destroy();
+        row = { id: crypto.randomUUID(), meetingId: meeting.id, ydoc: seedNotes(meeting.agenda), text: meeting.agenda, leaseToken: 0, updates: [] };
         rows.set(row.id, row);
       }
       row.leaseToken++;
@@ -39,13 +39,17 @@ export function createMemoryNotesStore() {
         store.failNextAppend = false;
         throw new Error("database unavailable");
       }
-      return entries.map((e) => {
+      // As the database store: every accepted entry answers the last id written for its note in
+      // this batch, not its own.
+      const lastId = new Map<string, number>();
+      for (const e of entries) {
         const row = rows.get(e.noteId);
-        if (!row || row.leaseToken !== e.leaseToken) return null;
+        if (!row || row.leaseToken !== e.leaseToken) continue;
         const id = nextUpdateId++;
         row.updates.push({ id, update: e.update });
-        return id;
-      });
+        lastId.set(e.noteId, id);
+      }
+      return entries.map((e) => (rows.get(e.noteId)?.leaseToken === e.leaseToken ? (lastId.get(e.noteId) ?? null) : null));
     },
     async compact(noteId, leaseToken, state, text, upToId) {
       const row = rows.get(noteId);

@@ -27,14 +27,15 @@ export interface NotesStore {
   /**
    * Appends updates of several notes in one statement (group commit). Each entry is written only if
    * its note is still fenced by its token; the result says, per entry, the last row id written for
-   * its note (so at least its own), or null when fenced out.
+   * its note in this batch (so at least its own), or null when fenced out.
    */
   append(entries: { noteId: string; leaseToken: number; update: Uint8Array }[]): Promise<(number | null)[]>;
   /** Replaces the compacted state and drops the updates it includes. False when fenced out. */
   compact(noteId: string, leaseToken: number, state: Uint8Array, text: string, upToId: number): Promise<boolean>;
 }
 
-function seed(agenda: string): Uint8Array {
+/** A new meeting's notes document: its agenda, ending with a line break. */
+export function seedNotes(agenda: string): Uint8Array {
   const doc = new Y.Doc();
   if (agenda) doc.getText(NOTES_TEXT).insert(0, agenda.endsWith("\n") ? agenda : `${agenda}\n`);
   const state = Y.encodeStateAsUpdate(doc);
@@ -47,7 +48,7 @@ export function createNotesStore(db: Db): NotesStore {
     async open(meeting) {
       await db
         .insert(notes)
-        .values({ meetingId: meeting.id, title: `${meeting.title} — notes`.slice(0, 200), ydoc: seed(meeting.agenda), text: meeting.agenda })
+        .values({ meetingId: meeting.id, title: `${meeting.title} — notes`.slice(0, 200), ydoc: seedNotes(meeting.agenda), text: meeting.agenda })
         .onConflictDoNothing({ target: notes.meetingId });
       return db.transaction(async (tx) => {
         // Taking the next token takes the row lock: an old owner's append in flight finishes first,
@@ -94,7 +95,12 @@ export function createNotesStore(db: Db): NotesStore {
       // compaction only needs to know how far the log goes.
       const lastId = new Map<string, number>();
       for (const row of rows) lastId.set(row.note_id, Math.max(lastId.get(row.note_id) ?? 0, Number(row.id)));
-      return entries.map((e) => lastId.get(e.noteId) ?? null);
+      // Rows do not say which token let them in, but only the note's current token can, and tokens
+      // only grow: it is the highest one in the batch for that note. A stale entry batched beside
+      // the current owner's (a room reopened on this node) is refused, not acknowledged.
+      const topToken = new Map<string, number>();
+      for (const e of entries) topToken.set(e.noteId, Math.max(topToken.get(e.noteId) ?? e.leaseToken, e.leaseToken));
+      return entries.map((e) => (e.leaseToken === topToken.get(e.noteId) ? (lastId.get(e.noteId) ?? null) : null));
     },
 
     async compact(noteId, leaseToken, state, text, upToId) {

@@ -2,8 +2,9 @@ import { describe, expect, test } from "bun:test";
 import { createManualClock } from "../../tests/helpers/clock.ts";
 import { AppError } from "../errors.ts";
 import { createLogger } from "../logger.ts";
-import { createFakeMediaServer } from "../media/index.ts";
-import { createMemoryNotesStore, createNotesWriter } from "../notes/index.ts";
+import { createFakeMediaServer } from "../media/testing.ts";
+import { createNotesWriter } from "../notes/index.ts";
+import { createMemoryNotesStore } from "../notes/testing.ts";
 import type { Connection } from "./connection.ts";
 import { createRoomActor } from "./room-actor.ts";
 

@@ -4,8 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createManualClock } from "../../tests/helpers/clock.ts";
 import { createLogger } from "../logger.ts";
-import { createFakeMediaServer } from "../media/index.ts";
-import { createMemoryNotesStore, createNotesWriter } from "../notes/index.ts";
+import { createFakeMediaServer } from "../media/testing.ts";
+import { createNotesWriter } from "../notes/index.ts";
+import { createMemoryNotesStore } from "../notes/testing.ts";
 import type { Connection } from "./connection.ts";
 import { createRoomActor } from "./room-actor.ts";
 

@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
-import { createFakeMediaServer, createJanusMediaServer, startEmbeddedJanus } from "../../../src/media/index.ts";
+import { createJanusMediaServer, startEmbeddedJanus } from "../../../src/media/index.ts";
+import { createFakeMediaServer } from "../../../src/media/testing.ts";
 import { describeMediaContract } from "./media-contract.ts";
 
 const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" });

@@ -1,7 +1,8 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createLocalBlobStore, createMemoryBlobStore, createS3BlobStore } from "../../../src/storage/index.ts";
+import { createLocalBlobStore, createS3BlobStore } from "../../../src/storage/index.ts";
+import { createMemoryBlobStore } from "../../../src/storage/testing.ts";
 import { startTestS3 } from "../../helpers/s3.ts";
 import { describeBlobStoreContract } from "./blob-store.contract.ts";
 
