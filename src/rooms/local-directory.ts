@@ -78,12 +78,22 @@ export function createLocalRooms(createActor: ActorFactory) {
   };
 }
 
+/**
+ * A room someone is in: a seat taken or held, or a socket open. A room only waiting out its grace
+ * period after everyone left holds no notes session any more, so its meeting is not in progress.
+ */
+export function isInUse(actor: RoomActor | undefined): boolean {
+  if (!actor || actor.state !== "live") return false;
+  const { participants, sockets } = actor.stats();
+  return participants > 0 || sockets > 0;
+}
+
 export function createLocalDirectory(createActor: ActorFactory): RoomDirectory {
   const rooms = createLocalRooms(createActor);
   return {
     open: rooms.attach,
     localRooms: rooms.rooms,
-    isLive: async (code) => rooms.isLoading(code) || rooms.get(code)?.state === "live",
+    isLive: async (code) => rooms.isLoading(code) || isInUse(rooms.get(code)),
     shutdown: rooms.shutdown,
   };
 }

@@ -2,7 +2,7 @@ import { createHmac, timingSafeEqual } from "node:crypto";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { CLOSE, type Channel, type Connection, type Principal, type SocketSink } from "./connection.ts";
-import { createLocalRooms, type ActorFactory, type RoomDirectory } from "./local-directory.ts";
+import { createLocalRooms, isInUse, type ActorFactory, type RoomDirectory } from "./local-directory.ts";
 import type { RoomMeeting } from "./room-actor.ts";
 
 export interface RedisDirectoryOptions {
@@ -262,7 +262,8 @@ export function createRedisDirectory(createActor: ActorFactory, options: RedisDi
     open,
     localRooms: local.rooms,
     // A lease is held while the room lives on its owner, and lapses within the lease if the owner dies.
-    isLive: async (code) => (await redis.exists(ownerKey(code))) === 1,
+    // Here, the room itself says; elsewhere the owner's lease does (held through its grace period too).
+    isLive: async (code) => (leases.has(code) ? isInUse(local.get(code)) : (await redis.exists(ownerKey(code))) === 1),
     ownsLease: (code) => leases.has(code),
     async shutdown() {
       if (stopped) return;

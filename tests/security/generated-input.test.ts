@@ -44,7 +44,7 @@ const shaped = (fields: string[]) =>
 const body = (fields: string[]) => fc.oneof({ arbitrary: shaped(fields).map((v) => JSON.stringify(v)), weight: 3 }, { arbitrary: anyValue.map((v) => JSON.stringify(v) ?? "null"), weight: 1 }, { arbitrary: rawText, weight: 1 });
 
 /** Percent-encoded; a lone surrogate cannot be, so it goes as U+FFFD (the body cases send it raw). */
-const uri = (s: string) => encodeURIComponent(s.slice(0, 300).toWellFormed());
+const uri = (s: string) => encodeURIComponent(s.slice(0, 300).replace(/[\uD800-\uDFFF]/g, "\uFFFD"));
 const forgedId = fc.oneof(fc.uuid(), anyString.map(uri), fc.constantFrom("..%2F..%2F", "%00", "%E0%A4%A", "a".repeat(500)));
 
 // --- The endpoint families ---------------------------------------------------------------------
@@ -133,7 +133,7 @@ for (const kind of ["pglite", "postgres"] as const) {
 
     beforeAll(async () => {
       dir = mkdtempSync(join(tmpdir(), "dictate-fuzz-"));
-      const db = kind === "postgres" ? { DATABASE_URL: await createTrackedDatabase(`dictate_fuzz_${Date.now()}_${process.pid}`) } : {};
+      const db: Record<string, string> = kind === "postgres" ? { DATABASE_URL: await createTrackedDatabase(`dictate_fuzz_${Date.now()}_${process.pid}`) } : {};
       // Every case comes from 127.0.0.1: the per-address caps are measured in caps.test.ts.
       server = await startServer({ DATA_DIR: dir, ...db, SIGNUPS_PER_HOUR: "0", MEETINGS_PER_HOUR: "0", SOCKETS_PER_MINUTE: "0", GUEST_ROOMS_PER_ADDRESS: "0" });
       const res = await fetch(`${server.url}/api/auth/signup`, { method: "POST", headers: { "content-type": "application/json", origin: server.url }, body: JSON.stringify({ email: "fuzz@example.test", username: "fuzzer", password: "a long enough password" }) });
