@@ -18,6 +18,8 @@ const SYNC_STEP2 = 1;
 const SYNC_UPDATE = 2;
 
 export const COMPACT_DEBOUNCE_MS = 2_000;
+/** Y.encodeStateAsUpdate of an empty document (no structs, no deletions). */
+const EMPTY_UPDATE_BYTES = 2;
 export const COMPACT_MAX_DELAY_MS = 10_000;
 
 export interface NotesSessionDeps {
@@ -157,6 +159,10 @@ export function createNotesSession(loaded: LoadedNotes, deps: NotesSessionDeps) 
     // Refuse what does not decode before it reaches the log: a broken update written durably would
     // haunt every later load. (Decoding reads every struct and its content; applying it to a scratch
     // document as well would cost twenty times more per keystroke.)
+    // The cap is checked before decoding, which costs milliseconds on a large update. (The empty
+    // update every provider sends on connect is 2 bytes: it must never be refused.)
+    const size = update.byteLength;
+    if (size > EMPTY_UPDATE_BYTES && docBytes + pendingBytes + size > deps.maxDocBytes) throw new DocumentFull();
     let decoded: ReturnType<typeof Y.decodeUpdate>;
     try {
       decoded = Y.decodeUpdate(update);
@@ -165,8 +171,6 @@ export function createNotesSession(loaded: LoadedNotes, deps: NotesSessionDeps) 
     }
     // The provider answers our sync step 1 with an empty update on every connect: nothing to keep.
     if (decoded.structs.length === 0 && decoded.ds.clients.size === 0) return;
-    const size = update.byteLength;
-    if (docBytes + pendingBytes + size > deps.maxDocBytes) throw new DocumentFull();
     pendingBytes += size;
     const p = deps.writer.append(noteId, leaseToken, update).then(
       (id) => {
