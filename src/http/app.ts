@@ -12,7 +12,7 @@ import { meetingRoutes } from "./routes/meetings.ts";
 import { resourceRoutes } from "./routes/resources.ts";
 import { roomSocketRoutes } from "./routes/rooms.ts";
 import { teamRoutes } from "./routes/teams.ts";
-import { securityHeaders } from "./security-headers.ts";
+import { docsPageHeaders, securityHeaders } from "./security-headers.ts";
 
 export interface AppDeps {
   services: AppServices;
@@ -35,6 +35,7 @@ export function createApp({ services: s, logger, maxBodyBytes = DEFAULT_MAX_BODY
   const meta = new WeakMap<Request, RequestMeta>();
   const allowedOrigins = new Set([s.config.publicUrl]);
   const headers = securityHeaders(s.config);
+  const docsHeaders = docsPageHeaders(headers);
   const bundle = createClientBundle();
 
   return (
@@ -57,7 +58,7 @@ export function createApp({ services: s, logger, maxBodyBytes = DEFAULT_MAX_BODY
       .onRequest(({ request, set }) => {
         const id = request.headers.get("x-request-id")?.slice(0, 64) || crypto.randomUUID();
         meta.set(request, { id, start: performance.now() });
-        Object.assign(set.headers, headers);
+        Object.assign(set.headers, new URL(request.url).pathname === "/api/docs" ? docsHeaders : headers);
         set.headers["x-request-id"] = id;
         // A declared length over the limit is refused before anything is read, on any path.
         if (Number(request.headers.get("content-length") ?? 0) > maxBodyBytes) return errorResponse(bodyTooLarge(maxBodyBytes), id, logger);

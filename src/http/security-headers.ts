@@ -45,3 +45,26 @@ export function securityHeaders(config: Pick<Config, "publicUrl" | "s3">): Reado
     ...(https ? { "strict-transport-security": "max-age=31536000; includeSubDomains" } : {}),
   });
 }
+
+/** The generated API reference's viewer (Scalar) is a script from its CDN plus an inline start-up script. */
+const DOCS_VIEWER = "https://cdn.jsdelivr.net";
+
+/**
+ * The same headers for the API reference page (`/api/docs`) only: it may run the viewer's script
+ * from its CDN and its inline start-up script. It shows the OpenAPI document, nothing of a user's.
+ */
+export function docsPageHeaders(base: Readonly<Record<string, string>>): Readonly<Record<string, string>> {
+  const csp = [
+    "default-src 'self'",
+    `script-src 'self' 'unsafe-inline' ${DOCS_VIEWER}`,
+    `style-src 'self' 'unsafe-inline' ${DOCS_VIEWER}`,
+    `font-src 'self' data: ${DOCS_VIEWER}`,
+    "img-src 'self' data: blob:",
+    "connect-src 'self'",
+    "frame-ancestors 'none'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+  ].join("; ");
+  return Object.freeze({ ...base, "content-security-policy": csp });
+}
