@@ -1,10 +1,12 @@
 /**
  * Argon2id through Bun's built-in hasher; the hash string carries its own parameters. Each hash
- * takes ~64 MB and a core for tens of milliseconds, so at most one runs at a time: a storm of
- * sign-ups or log-ins then waits its turn instead of taking every core from the meetings (measured
- * in bench/abuse.ts: with eight at once, a bystander meeting's chat p99 went from 3 ms to ~230 ms).
+ * takes ~64 MB and a core for ~150 ms, so hashes run on all cores but one: a storm of sign-ups or
+ * log-ins then waits its turn instead of taking every core from the meetings (bench/abuse.ts, two
+ * cores: with eight at once, a bystander meeting's chat p99 went from 3 ms to ~230 ms).
  */
-const MAX_CONCURRENT_HASHES = 1;
+import { availableParallelism } from "node:os";
+
+const MAX_CONCURRENT_HASHES = Math.max(1, availableParallelism() - 1);
 let running = 0;
 const waiting: (() => void)[] = [];
 
