@@ -11,6 +11,7 @@
  *   bun bench/abuse.ts          BENCH_PHASE_MS (6000)   BENCH_DB=pglite for the embedded default
  */
 import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { WebsocketProvider } from "y-websocket";
@@ -142,29 +143,32 @@ if (attackMode) {
  * file: read through a pipe, its request log would take the bystanders' own event loop here.
  */
 async function startQuietServer(env: Record<string, string>) {
-  const log = join(dir, "server.log");
+  const port = await new Promise<number>((resolve) => {
+    const probe = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+  const url = `http://127.0.0.1:${port}`;
   const proc = Bun.spawn([process.execPath, "src/main.ts"], {
     cwd: join(import.meta.dir, ".."),
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", PORT: "0", HOST: "127.0.0.1", NODE_ENV: "production", LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? "info", JANUS_BIN: "/nonexistent/janus", ...env },
-    stdout: Bun.file(log),
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", PORT: String(port), HOST: "127.0.0.1", NODE_ENV: "production", LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? "info", JANUS_BIN: "/nonexistent/janus", ...env },
+    stdout: Bun.file(join(dir, "server.log")),
     stderr: Bun.file(join(dir, "server.err")),
     stdin: "ignore",
   });
   for (let i = 0; ; i++) {
-    const line = (await Bun.file(log).text().catch(() => "")).split("\n").find((l) => l.includes('"Dictate is listening"'));
-    if (line) {
-      const port = (JSON.parse(line) as { port: number }).port;
-      return {
-        url: `http://127.0.0.1:${port}`,
-        async stop() {
-          proc.kill("SIGTERM");
-          await proc.exited;
-        },
-      };
-    }
-    if (proc.exitCode !== null || i > 600) throw new Error(`the server did not start: ${await Bun.file(log).text().catch(() => "")}`);
+    if ((await fetch(`${url}/healthz`).catch(() => null))?.status === 200) break;
+    if (proc.exitCode !== null || i > 600) throw new Error(`the server did not start: ${await Bun.file(join(dir, "server.log")).text().catch(() => "")}`);
     await Bun.sleep(100);
   }
+  return {
+    url,
+    async stop() {
+      proc.kill("SIGTERM");
+      await proc.exited;
+    },
+  };
 }
 
 // --- The bystanders ---------------------------------------------------------------------------
@@ -179,7 +183,7 @@ const dir = mkdtempSync(join(tmpdir(), "dictate-abuse-"));
 const dbName = `dictate_bench_abuse_${Date.now()}`;
 const usePglite = process.env.BENCH_DB === "pglite";
 const db: Record<string, string> = usePglite ? {} : { DATABASE_URL: await createPostgresDatabase(dbName, POSTGRES_ADMIN_URL) };
-const server = await startQuietServer({ DATA_DIR: dir, TRUST_PROXY: "1", ...db });
+const server = await startQuietServer({ DATA_DIR: dir, TRUST_PROXY: "1", ...db, ...JSON.parse(process.env.BENCH_SERVER_ENV ?? "{}") });
 origin = server.url;
 const code = await newMeeting("198.51.100.1");
 const hostileMeeting = await newMeeting("203.0.113.1");
@@ -234,7 +238,9 @@ const notes: Record<string, string> = {};
 await Bun.sleep(1500); // warm-up
 phase = "quiet";
 await Bun.sleep(PHASE_MS);
+const only = process.env.BENCH_ATTACKS?.split(",");
 for (const [index, name] of Object.keys(attacks).entries()) {
+  if (only && !only.some((o) => name.startsWith(o))) continue;
   phase = "pause";
   await Bun.sleep(1000);
   // The attacker runs in its own process: its busy loop must not delay the bystanders' clocks here.
@@ -262,12 +268,13 @@ const quietP99 = { chat: pct(quiet.chat, 99), notes: pct(quiet.notes, 99) };
 console.log(`\nbench/abuse.ts — ${PEOPLE} bystanders on ${usePglite ? "PGlite (embedded)" : "Postgres"}, ${PHASE_MS / 1000} s per phase, production mode, default caps`);
 console.log("\n| phase | chat p50 | chat p99 | notes p50 | notes p99 | p99 ÷ quiet (chat, notes) | attacker |");
 console.log("|---|---|---|---|---|---|---|");
-for (const name of ["quiet", ...Object.keys(attacks)]) {
-  const s = samples.get(name) ?? { chat: [], notes: [] };
+const ran = Object.keys(attacks).filter((name) => samples.has(name));
+for (const name of ["quiet", ...ran]) {
+  const s = samples.get(name)!;
   const ratio = `${(pct(s.chat, 99) / quietP99.chat).toFixed(2)}×, ${(pct(s.notes, 99) / quietP99.notes).toFixed(2)}×`;
   console.log(`| ${name} | ${f(pct(s.chat, 50))} ms | ${f(pct(s.chat, 99))} ms | ${f(pct(s.notes, 50))} ms | ${f(pct(s.notes, 99))} ms | ${name === "quiet" ? "—" : ratio} | ${notes[name] ?? "—"} |`);
 }
-const worst = Math.max(...Object.keys(attacks).flatMap((n) => {
+const worst = Math.max(...ran.flatMap((n) => {
   const s = samples.get(n)!;
   return [pct(s.chat, 99) / quietP99.chat, pct(s.notes, 99) / quietP99.notes];
 }));
