@@ -13,7 +13,7 @@ const MAX_EARLY_FRAMES = 200;
 const MAX_EARLY_BYTES = 2 * 1024 * 1024;
 /** Closes for abuse (bad frames, too large, too fast), and how long such a socket may take to go. */
 const ABUSE_CLOSES = new Set<number>([CLOSE.BAD_REQUEST, CLOSE.TOO_LARGE, CLOSE.RATE_LIMITED]);
-const ABUSE_TERMINATE_MS = 200;
+const ABUSE_TERMINATE_MS = 500;
 /** "Try again later": the database or Redis is unreachable; the client reconnects with backoff. */
 const TRY_AGAIN_LATER = 1013;
 
@@ -91,7 +91,7 @@ export function roomSocketRoutes(s: AppServices, logger: Logger) {
           if (ws.readyState !== 1) return;
           ws.close(code, reason.slice(0, 120));
           // A socket closed for abuse keeps sending until it reads the close: cut it off shortly
-          // after (long enough for the close frame to arrive) instead of reading a flood to its end.
+          // after (long enough for the close frame to cross a slow network) instead of reading a flood to its end.
           if (ABUSE_CLOSES.has(code)) setTimeout(() => state.closedCode === null && ws.terminate(), ABUSE_TERMINATE_MS).unref?.();
         },
       };
