@@ -5,6 +5,7 @@
  * the stack), and no NUL characters (Postgres text cannot hold them). Nothing here recurses.
  */
 import { AppError } from "../errors.ts";
+import { nestsDeeperThan } from "../json-depth.ts";
 
 /** Deepest nesting of arrays and objects a body may have; real bodies are two or three levels. */
 export const MAX_JSON_DEPTH = 32;
@@ -46,26 +47,6 @@ export async function readBodyBytes(request: Request, limit: number): Promise<Ui
     at += chunk.byteLength;
   }
   return bytes;
-}
-
-/**
- * Whether JSON text nests arrays and objects deeper than `max`: one pass over the characters,
- * skipping strings (a `[` inside a string is text). Malformed text is left to `JSON.parse`.
- */
-export function nestsDeeperThan(text: string, max: number): boolean {
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c) i++; // backslash: the next character is escaped
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
-    else if (c === 0x5b || c === 0x7b) {
-      if (++depth > max) return true;
-    } else if (c === 0x5d || c === 0x7d) depth--;
-  }
-  return false;
 }
 
 /** Whether any string or key in a parsed JSON value holds a NUL character; iterative, not recursive. */

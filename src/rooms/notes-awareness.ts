@@ -10,7 +10,7 @@ import { Type as T } from "@sinclair/typebox";
 import { TypeCompiler } from "@sinclair/typebox/compiler";
 import * as decoding from "lib0/decoding";
 import * as encoding from "lib0/encoding";
-import { nestsDeeperThan } from "./json-depth.ts";
+import { nestsDeeperThan } from "../json-depth.ts";
 
 /** The longest state (its JSON) accepted. */
 export const MAX_AWARENESS_STATE = 1024;

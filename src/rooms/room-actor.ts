@@ -11,7 +11,7 @@ import { createRoomRecording, type RecordingRecords, type RoomRecording } from "
 import { AppError } from "../errors.ts";
 import { normalizeName } from "../names.ts";
 import type { MediaServer } from "../media/index.ts";
-import { nestsDeeperThan } from "./json-depth.ts";
+import { nestsDeeperThan } from "../json-depth.ts";
 import { MAX_NAME, MAX_ROOM_DEPTH, MAX_ROOM_FRAME, parseClientMessage, type ChatMessage, type ClientMessage, type Participant } from "./protocol.ts";
 
 /** What a room needs to know about its meeting. */

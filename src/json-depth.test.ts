@@ -13,4 +13,13 @@ describe("nestsDeeperThan", () => {
     expect(nestsDeeperThan("[".repeat(32_768) + "]".repeat(32_768), 32)).toBe(true);
     expect(nestsDeeperThan(JSON.stringify({ type: "chat", text: "[".repeat(65_000) }), 32)).toBe(false);
   });
+
+  test("objects and arrays alike, and escaped quotes inside strings", () => {
+    expect(nestsDeeperThan("[[[]]]", 3)).toBe(false);
+    expect(nestsDeeperThan("[[[[]]]]", 3)).toBe(true);
+    expect(nestsDeeperThan('{"a":{"b":[1]}}', 3)).toBe(false);
+    expect(nestsDeeperThan('{"a":{"b":[{}]}}', 3)).toBe(true);
+    expect(nestsDeeperThan(JSON.stringify({ a: "[[[[[[", b: '\\"[[[[' }), 1)).toBe(false);
+    expect(nestsDeeperThan("[".repeat(1_000_000), 32)).toBe(true);
+  });
 });

@@ -1,6 +1,7 @@
 /**
  * How deeply a JSON text nests, found by one pass over its characters and without parsing it.
- * Parsing is what costs: a 64 KB frame of `[[[…]]]` held Bun's event loop for about a second.
+ * Parsing is what costs: a 64 KB frame of `[[[…]]]` held Bun's event loop for about a second. Used on
+ * room frames, awareness states and HTTP bodies alike.
  */
 
 const OPEN_ARRAY = 0x5b; // [
