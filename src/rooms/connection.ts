@@ -29,6 +29,8 @@ export const CLOSE = {
   SERVER_ERROR: 1011,
   /** The room is moving to another node, or the server is restarting: reconnect. */
   RESTART: 1012,
+  /** The database or Redis is unreachable: reconnect later, with backoff. */
+  TRY_AGAIN_LATER: 1013,
   BAD_REQUEST: 4400,
   UNAUTHENTICATED: 4401,
   FORBIDDEN: 4403,

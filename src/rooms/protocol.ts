@@ -1,5 +1,14 @@
+/**
+ * The room socket's protocol in both directions (DESIGN.md §5): what a client may send (a schema,
+ * checked on every frame) and what the server sends (a union type that every send in the room
+ * takes), with the close codes. The browser client imports the types from here (type-only).
+ */
 import { Type as T, type Static } from "@sinclair/typebox";
 import { TypeCompiler } from "@sinclair/typebox/compiler";
+import type { IceServer } from "../media/index.ts";
+import type { RecordingView } from "./room-actor.recording.ts";
+
+export { CLOSE } from "./connection.ts";
 
 /** Frame size limit on the room socket. */
 export const MAX_ROOM_FRAME = 64 * 1024;
@@ -85,3 +94,39 @@ export interface ChatMessage {
   text: string;
   at: string;
 }
+
+export type MediaKind = "camera" | "screen";
+export type RequestId = string | number;
+
+/** Which participant's camera or screen one m-line of the subscriber PeerConnection carries. */
+export interface StreamInfo {
+  participantId: string;
+  kind: MediaKind;
+  media: "audio" | "video";
+}
+
+export interface Welcome {
+  type: "welcome";
+  self: Participant;
+  participants: Participant[];
+  iceServers: IceServer[];
+  recording: RecordingView | null;
+  media: { available: boolean };
+  chat: ChatMessage[];
+  resumeToken: string;
+  meeting: { code: string; title: string; teamId: string | null };
+}
+
+/** Everything the server sends on the room socket; `id` echoes the request a direct reply answers. */
+export type ServerMessage =
+  | Welcome
+  | { type: "participant.joined" | "participant.updated" | "participant.left"; participant: Participant }
+  | { type: "media.answer"; kind: MediaKind; sdp: string; id?: RequestId }
+  | { type: "media.offer"; sdp: string; streams: Record<string, StreamInfo> }
+  | { type: "media.restart"; available: boolean }
+  | { type: "speaking"; participantId: string }
+  | ({ type: "chat" } & ChatMessage)
+  | { type: "recording.started" | "recording.stopped" | "recording.status"; recording: RecordingView }
+  | { type: "ack"; id: RequestId }
+  | { type: "pong"; id?: RequestId }
+  | { type: "error"; code: string; message: string; id?: RequestId };

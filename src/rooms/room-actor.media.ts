@@ -3,6 +3,7 @@ import { AppError } from "../errors.ts";
 import type { MediaEvent, MediaKind, MediaRoom, MediaServer } from "../media/index.ts";
 import type { Connection } from "./connection.ts";
 import type { Participant } from "./protocol.ts";
+import type { ServerMessage, StreamInfo } from "./protocol.ts";
 
 /** What the media part needs from the room actor. */
 export interface RoomMediaHost {
@@ -11,8 +12,8 @@ export interface RoomMediaHost {
   /** The connected participant with this id (its socket may be null while its seat is held). */
   seat(participantId: string): { participant: Participant; conn: Connection | null } | undefined;
   seats(): Iterable<{ participant: Participant; conn: Connection | null }>;
-  send(conn: Connection, message: object): void;
-  broadcast(message: object): void;
+  send(conn: Connection, message: ServerMessage): void;
+  broadcast(message: ServerMessage): void;
   /** Runs `task` in the room's mailbox (results of Janus calls come back through it). */
   post(task: () => unknown, label: string): void;
   /** A publisher's WebRTC came up (recording asks it for a keyframe). */
@@ -29,7 +30,7 @@ interface Subscriber {
   /** An offer is out, waiting for the browser's answer. */
   negotiating: boolean;
   /** That offer, to send again if the socket it went out on dropped before the answer came. */
-  offer: { sdp: string; streams: Record<string, unknown> } | null;
+  offer: { sdp: string; streams: Record<string, StreamInfo> } | null;
   /** Feeds changed while negotiating: renegotiate after the answer. */
   again: boolean;
 }
@@ -160,7 +161,7 @@ export function createRoomMedia(media: MediaServer, host: RoomMediaHost) {
             if (sub.again) renegotiate(participantId);
             return;
           }
-          const streams: Record<string, { participantId: string; kind: MediaKind; media: "audio" | "video" }> = {};
+          const streams: Record<string, StreamInfo> = {};
           for (const s of offer.streams) {
             const feed = feeds.get(s.feedId);
             if (feed) streams[s.mid] = { participantId: feed.participantId, kind: feed.kind, media: s.type };

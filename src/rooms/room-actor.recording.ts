@@ -4,6 +4,7 @@ import type { Logger } from "pino";
 import { AppError } from "../errors.ts";
 import type { Clock } from "./clock.ts";
 import type { RoomMedia } from "./room-actor.media.ts";
+import type { ServerMessage } from "./protocol.ts";
 
 /** Where a room's recordings are recorded in the database. */
 export interface RecordingRecords {
@@ -41,7 +42,7 @@ export function createRoomRecording(host: {
   recordingsDir: string;
   records: RecordingRecords;
   media(): RoomMedia | null;
-  broadcast(message: object): void;
+  broadcast(message: ServerMessage): void;
 }) {
   let current: (RecordingView & { dir: string; keyframeTimer: unknown }) | null = null;
   /** Stopped recordings still processing: their last view and the poll timer. */

@@ -12,7 +12,8 @@ import { AppError } from "../errors.ts";
 import { normalizeName } from "../names.ts";
 import type { MediaServer } from "../media/index.ts";
 import { nestsDeeperThan } from "../json-depth.ts";
-import { MAX_NAME, MAX_ROOM_DEPTH, MAX_ROOM_FRAME, parseClientMessage, type ChatMessage, type ClientMessage, type Participant } from "./protocol.ts";
+import { MAX_NAME, MAX_ROOM_DEPTH, MAX_ROOM_FRAME, parseClientMessage, type ChatMessage, type ClientMessage, type Participant, type ServerMessage } from "./protocol.ts";
+import type { IceServer } from "../media/index.ts";
 
 /** What a room needs to know about its meeting. */
 export interface RoomMeeting {
@@ -71,7 +72,7 @@ export interface RoomDeps {
   records: RoomRecords;
   logger: Logger;
   limits?: RoomLimits;
-  iceServers?(): unknown[];
+  iceServers?(): IceServer[];
   /** The SFU; without it the room works without media (and says so in `welcome`). */
   media?: MediaServer;
   /** Recording rows and where Janus writes the files; without them the room cannot record. */
@@ -129,8 +130,8 @@ export function createRoomActor(meeting: RoomMeeting, deps: RoomDeps) {
     onUpdateApplied: () => deps.metrics?.notesUpdate(),
   });
 
-  const send = (conn: Connection, message: object) => conn.send(JSON.stringify(message));
-  const broadcast = (message: object, except?: Connection) => {
+  const send = (conn: Connection, message: ServerMessage) => conn.send(JSON.stringify(message));
+  const broadcast = (message: ServerMessage, except?: Connection) => {
     const text = JSON.stringify(message);
     for (const seat of seats.values()) if (seat.conn && seat.conn !== except) seat.conn.send(text);
   };

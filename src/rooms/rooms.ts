@@ -8,6 +8,7 @@ import type { Channel, Connection, Principal, SocketSink } from "./connection.ts
 import { createLocalDirectory, type ActorFactory, type RoomDirectory } from "./local-directory.ts";
 import { createRoomActor, type RoomLimits } from "./room-actor.ts";
 import type { RecordingRecords } from "./room-actor.recording.ts";
+import type { IceServer } from "../media/index.ts";
 
 export interface RoomsDeps {
   db: Db;
@@ -19,7 +20,7 @@ export interface RoomsDeps {
   limits?: RoomLimits;
   /** Builds the directory from the actor factory; the in-process one by default. */
   directory?: (createActor: ActorFactory) => RoomDirectory;
-  iceServers?(): unknown[];
+  iceServers?(): IceServer[];
   onNotesUpdate?(): void;
   media?: MediaServer;
   recordings?: RecordingRecords;

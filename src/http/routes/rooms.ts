@@ -14,8 +14,6 @@ const MAX_EARLY_BYTES = 2 * 1024 * 1024;
 /** Closes for abuse (bad frames, too large, too fast), and how long such a socket may take to go. */
 const ABUSE_CLOSES = new Set<number>([CLOSE.BAD_REQUEST, CLOSE.TOO_LARGE, CLOSE.RATE_LIMITED]);
 const ABUSE_TERMINATE_MS = 500;
-/** "Try again later": the database or Redis is unreachable; the client reconnects with backoff. */
-const TRY_AGAIN_LATER = 1013;
 
 /**
  * One socket's state, kept as the Bun socket's `data`. Bun's server hands every socket event to
@@ -70,7 +68,7 @@ export function roomSocketRoutes(s: AppServices, logger: Logger) {
       // Redis errors from the directory reach here raw: an outage is "try again later" too.
       const err = toAppError("SOCKET", thrown);
       state.releaseGuest?.();
-      if (err.code === "UNAVAILABLE") conn.close(TRY_AGAIN_LATER, err.message);
+      if (err.code === "UNAVAILABLE") conn.close(CLOSE.TRY_AGAIN_LATER, err.message);
       else if (err.code !== "INTERNAL") conn.close(4000 + err.status, err.message);
       else {
         logger.error({ err: thrown, channel }, "socket open failed");
