@@ -10,6 +10,7 @@ import { ConfirmDialog } from "../components/confirm.tsx";
 import { Field, FormError, describeError } from "../components/form.tsx";
 import { SignedInPage } from "../components/layout.tsx";
 import { LoadError } from "../components/load-error.tsx";
+import { Markdown } from "../components/markdown.tsx";
 import { ApiError } from "../lib/api.ts";
 import { cancelMeeting, listMeetings, listTeams, scheduleMeeting, updateMeeting, type CalendarMeeting, type Team } from "../lib/calendar-api.ts";
 import {
@@ -91,6 +92,8 @@ function Calendar() {
   const cancelError = useSignal<string | null>(null);
   const request = useRef(0);
   const focusDay = useRef<string | null>(null);
+  /** A day was chosen (click, Enter): show its meetings once they are drawn. */
+  const reveal = useRef(false);
 
   function writeUrl(push: boolean) {
     const q = new URLSearchParams({ month: formatMonth(month.value) });
@@ -154,6 +157,19 @@ function Calendar() {
     if (!button) return;
     focusDay.current = null;
     button.focus();
+  });
+
+  // A chosen day's details (Join, Reschedule, Cancel) sit below the month: bring them into view and
+  // put focus on the first meeting (or the day's heading), so Tab goes on to its Join.
+  useEffect(() => {
+    if (!reveal.current || loading.value) return;
+    reveal.current = false;
+    const detail = document.querySelector<HTMLElement>(".cal-detail");
+    const target = detail?.querySelector<HTMLElement>(".cal-meeting h3") ?? document.getElementById("cal-day-title");
+    if (!detail || !target) return;
+    const reduce = matchMedia("(prefers-reduced-motion: reduce)").matches;
+    detail.scrollIntoView({ block: "nearest", behavior: reduce ? "auto" : "smooth" });
+    target.focus({ preventScroll: true });
   });
 
   const colors = teamColors(teams.value.map((t) => t.id));
@@ -317,7 +333,10 @@ function Calendar() {
                       tabIndex={day.key === tabbable ? 0 : -1}
                       aria-pressed={day.key === selected.value}
                       aria-current={isToday ? "date" : undefined}
-                      onClick={() => moveTo(day.date)}
+                      onClick={() => {
+                        reveal.current = true;
+                        moveTo(day.date);
+                      }}
                       onKeyDown={(e) => onDayKey(e, day.date)}
                     >
                       <span class="visually-hidden">{before}</span>
@@ -353,7 +372,9 @@ function Calendar() {
 
       <section class="panel cal-detail" aria-labelledby="cal-day-title">
         <div class="cal-detail-head">
-          <h2 id="cal-day-title">{dayFormat.format(selectedDate)}</h2>
+          <h2 id="cal-day-title" tabIndex={-1}>
+            {dayFormat.format(selectedDate)}
+          </h2>
           <button type="button" onClick={() => (form.value = { mode: "new", day: selected.value })}>
             Schedule on this day
           </button>
@@ -364,7 +385,7 @@ function Calendar() {
           <ul class="cal-meetings">
             {dayMeetings.map((m) => (
               <li key={m.id} class={`cal-meeting ${colorClass(m.teamId)}`}>
-                <h3>{m.title}</h3>
+                <h3 tabIndex={-1}>{m.title}</h3>
                 <p class="cal-meta">
                   <span>{timeRange(m)}</span>
                   <span class="cal-team-tag">
@@ -372,7 +393,7 @@ function Calendar() {
                     {teamName(m.teamId)}
                   </span>
                 </p>
-                {m.agenda.trim() && <p class="cal-agenda">{excerpt(m.agenda)}</p>}
+                {m.agenda.trim() && <Markdown class="cal-agenda" source={m.agenda} />}
                 <div class="row">
                   <a class="button primary" href={`/m/${m.code}`} onClick={onLinkClick}>
                     Join<span class="visually-hidden"> {m.title}</span>
@@ -435,11 +456,6 @@ const dayButton = (key: string) => document.querySelector<HTMLButtonElement>(`.c
 function sameDayIn(ym: YearMonth, date: Date): Date {
   const last = new Date(ym.year, ym.month, 0).getDate();
   return new Date(ym.year, ym.month - 1, Math.min(date.getDate(), last));
-}
-
-function excerpt(text: string, max = 160): string {
-  const flat = text.replace(/\s+/g, " ").trim();
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 
 /** Server field names → the form's fields. */

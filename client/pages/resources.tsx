@@ -418,7 +418,8 @@ function Resources() {
 
                 {item.kind === "recording" && playing.value === item.id && (
                   <div id={`player-${item.id}`} class="res-player">
-                    <video controls preload="metadata" src={recordingMediaUrl(item.id)} aria-label={`Recording: ${item.title}`}>
+                    {/* Play plays: the click that opened the player lets it start (a browser that still refuses leaves it paused, with its controls). */}
+                    <video controls autoPlay preload="auto" src={recordingMediaUrl(item.id)} aria-label={`Recording: ${item.title}`}>
                       Your browser cannot play this recording; <a href={recordingMediaUrl(item.id)}>download it</a> instead.
                     </video>
                   </div>

@@ -286,6 +286,47 @@ describe.skipIf(!canRunBrowser)("calendar and resources pages", () => {
     }
   }, 90_000);
 
+  test("selecting a meeting's day scrolls its details (Join, Reschedule, Cancel) into view and focuses them; the agenda is Markdown", async () => {
+    const user = await signedUp("calscroll");
+    const now = new Date();
+    // A day in the last week of the month: its details sit below the grid, out of an 800 px window.
+    const target = new Date(now.getFullYear(), now.getMonth(), 26);
+    await createMeeting(user, {
+      title: "Roadmap review",
+      day: target,
+      hour: 10,
+      agenda: "## Goals\n\n- Ship **calendar** fixes\n- Plan Q1\n\n<img src=x onerror=alert(1)> stays text",
+    });
+    const { page } = user;
+    await gotoCalendar(page);
+    const join = page.locator(".cal-detail").getByRole("link", { name: "Join Roadmap review" });
+    await page.locator(day(dayKey(target))).click();
+    await join.waitFor();
+    // The details are in the viewport (scrolled to), and focus moved to them.
+    await page.waitForFunction(() => {
+      const r = document.querySelector(".cal-meeting")!.getBoundingClientRect();
+      return r.top >= 0 && r.bottom <= innerHeight;
+    });
+    const box = await page.locator(".cal-meeting").first().boundingBox();
+    const viewport = page.viewportSize()!;
+    expect(box!.y).toBeGreaterThanOrEqual(0);
+    expect(box!.y + box!.height).toBeLessThanOrEqual(viewport.height);
+    expect(await page.evaluate(() => document.activeElement?.closest(".cal-detail") !== null)).toBe(true);
+    // Tab from there reaches Join.
+    await page.keyboard.press("Tab");
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe("Join Roadmap review");
+    // The agenda is rendered Markdown: a heading, a list with emphasis; raw HTML stays text.
+    const agenda = page.locator(".cal-detail .cal-agenda");
+    await agenda.locator("ul li").first().waitFor();
+    expect(await agenda.locator("h2, h3, h4").first().innerText()).toBe("Goals");
+    expect(await agenda.locator("li").allInnerTexts()).toEqual(["Ship calendar fixes", "Plan Q1"]);
+    expect(await agenda.locator("strong").innerText()).toBe("calendar");
+    expect(await agenda.locator("img").count()).toBe(0);
+    expect(await agenda.innerText()).toContain("<img src=x onerror=alert(1)> stays text");
+    await screenshot(page, "calendar-selected-scrolled");
+    expect(user.errors).toEqual([]);
+  }, 60_000);
+
   test("notes written in a meeting appear under Resources: filter, read as Markdown, download, rename, delete", async () => {
     const user = await signedUp("res");
     const { page } = user;
@@ -428,6 +469,9 @@ describe.skipIf(!canRunBrowser)("calendar and resources pages", () => {
       await page.waitForFunction(() => (document.querySelector(".res-player video") as HTMLVideoElement | null)?.readyState! >= 1);
       expect(await video.evaluate((v: HTMLVideoElement) => Math.round(v.duration))).toBe(3);
     }
+    // Play plays: the player opens playing, not paused on its first frame.
+    await page.waitForFunction(() => (document.querySelector(".res-player video") as HTMLVideoElement | null)?.paused === false);
+    expect(await video.evaluate((v: HTMLVideoElement) => v.paused)).toBe(false);
     const link = item("Demo — recording").getByRole("link", { name: "Download Demo — recording" });
     expect(await link.getAttribute("href")).toBe("/api/recordings/rec-ready/media");
     expect(await link.getAttribute("download")).toBe("demo-recording.webm");
