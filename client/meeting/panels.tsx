@@ -4,6 +4,7 @@ import { useEffect, useRef } from "preact/hooks";
 import { CloseIcon, HandIcon, LinkIcon, MicOffIcon } from "../components/icons.tsx";
 import { CopyButton } from "../components/copy-button.tsx";
 import { loadLazy } from "../lib/lazy.ts";
+import { linkify } from "../lib/linkify.ts";
 import { saveShortcutsOn } from "../lib/prefs.ts";
 import type { NotesEditor, NotesEditorPart } from "../lazy/notes-editor-types.ts";
 import type { RoomState } from "./room-state.ts";
@@ -165,7 +166,9 @@ export function ChatPanel({ room, onClose }: { room: RoomState; onClose(): void 
             <span class="chat-meta">
               <strong>{m.name}</strong> <time dateTime={m.at}>{timeOf(m.at)}</time>
             </span>
-            <span class="chat-text">{m.text}</span>
+            <span class="chat-text">
+              <ChatText text={m.text} />
+            </span>
           </li>
         ))}
       </ol>
@@ -184,6 +187,23 @@ export function ChatPanel({ room, onClose }: { room: RoomState; onClose(): void 
         </p>
       )}
     </PanelFrame>
+  );
+}
+
+/** A message's text with its http and https URLs as links that open in a new tab, knowing nothing of this page. */
+function ChatText({ text }: { text: string }) {
+  return (
+    <>
+      {linkify(text).map((segment, i) =>
+        segment.href ? (
+          <a key={i} href={segment.href} target="_blank" rel="noopener noreferrer">
+            {segment.text}
+          </a>
+        ) : (
+          segment.text
+        ),
+      )}
+    </>
   );
 }
 
