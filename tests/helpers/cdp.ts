@@ -43,7 +43,8 @@ export async function launchChromium(profileDir: string) {
     pid: proc.pid,
     /** Opens `url` in a new tab. */
     async page(url: string): Promise<CdpPage> {
-      const target = (await (await fetch(`http://127.0.0.1:${port}/json/new?${encodeURIComponent(url)}`, { method: "PUT" })).json()) as {
+      // DevToolsActivePort can be written a moment before the port accepts connections (seen under load).
+      const target = (await eventually(async () => (await fetch(`http://127.0.0.1:${port}/json/new?${encodeURIComponent(url)}`, { method: "PUT" })).json(), { timeoutMs: 10_000 })) as {
         webSocketDebuggerUrl: string;
       };
       const ws = await openSocket(target.webSocketDebuggerUrl);
