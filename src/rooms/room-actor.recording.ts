@@ -45,6 +45,8 @@ export function createRoomRecording(host: {
   broadcast(message: ServerMessage): void;
 }) {
   let current: (RecordingView & { dir: string; keyframeTimer: unknown }) | null = null;
+  /** A start whose I/O is under way; `cancelled` when the room emptied meanwhile. */
+  let starting: { cancelled: boolean } | null = null;
   /** Stopped recordings still processing: their last view and the poll timer. */
   const processing = new Map<string, { view: RecordingView; timer: unknown }>();
   let disposed = false;
@@ -92,54 +94,84 @@ export function createRoomRecording(host: {
       r.keyframeTimer = host.clock.setTimeout(() => void host.media()?.requestKeyframes(), KEYFRAME_DELAY_MS);
     },
 
-    /** Starts recording for a signed-in participant; throws AppErrors the actor replies with. */
-    async start(participantId: string, userId: string | null) {
-      if (!userId) throw new AppError("UNAUTHENTICATED", "Sign in to record this meeting");
-      if (current) throw new AppError("CONFLICT", "This meeting is already being recorded");
+    /**
+     * Starts recording for a signed-in participant. The checks and the state change are immediate;
+     * the I/O (the recording row, its folder, Janus) runs outside the room's mailbox, so the room
+     * never waits on it. Resolves once recording runs, or rejects with an AppError to reply with.
+     */
+    start(participantId: string, userId: string | null): Promise<void> {
+      if (!userId) return Promise.reject(new AppError("UNAUTHENTICATED", "Sign in to record this meeting"));
+      if (current || starting) return Promise.reject(new AppError("CONFLICT", "This meeting is already being recorded"));
       const media = host.media();
-      if (!media?.available) throw new AppError("UNAVAILABLE", "Media is unavailable in this meeting, so it cannot be recorded");
+      if (!media?.available) return Promise.reject(new AppError("UNAVAILABLE", "Media is unavailable in this meeting, so it cannot be recorded"));
       const when = new Date(host.clock.now()).toISOString().slice(0, 16).replace("T", " ");
-      const row = await host.records.begin(host.meeting.id, userId, `${host.meeting.title} — ${when} UTC`);
-      const dir = join(host.recordingsDir, row.id);
-      await mkdir(dir, { recursive: true });
-      try {
-        await media.record(true, dir);
-      } catch (err) {
-        await host.records.finish(row.id).catch(() => {});
-        throw err;
-      }
-      current = {
-        id: row.id,
-        status: "recording",
-        startedAt: row.startedAt.toISOString(),
-        startedBy: participantId,
-        stoppedAt: null,
-        progress: null,
-        durationMs: null,
-        dir,
-        // Recording switched on mid-stream can start without a keyframe: ask every publisher.
-        keyframeTimer: host.clock.setTimeout(() => void media.requestKeyframes(), KEYFRAME_DELAY_MS),
+      const attempt = { cancelled: false };
+      starting = attempt;
+      const io = async () => {
+        const row = await host.records.begin(host.meeting.id, userId, `${host.meeting.title} — ${when} UTC`);
+        const dir = join(host.recordingsDir, row.id);
+        try {
+          await mkdir(dir, { recursive: true });
+          await media.record(true, dir);
+        } catch (err) {
+          await host.records.finish(row.id).catch(() => {});
+          throw err;
+        }
+        return { row, dir };
       };
-      host.broadcast({ type: "recording.started", recording: view(current) });
+      return io().then(
+        async ({ row, dir }) => {
+          starting = null;
+          // The room emptied or closed while Janus was being asked: stop again at once.
+          if (attempt.cancelled || disposed) {
+            await media.record(false, dir).catch((err) => host.logger.warn({ err }, "turning recording off failed"));
+            await host.records.finish(row.id).catch((err) => host.logger.warn({ err }, "closing the recording row failed"));
+            throw new AppError("CONFLICT", "The meeting ended before the recording started");
+          }
+          current = {
+            id: row.id,
+            status: "recording",
+            startedAt: row.startedAt.toISOString(),
+            startedBy: participantId,
+            stoppedAt: null,
+            progress: null,
+            durationMs: null,
+            dir,
+            // Recording switched on mid-stream can start without a keyframe: ask every publisher.
+            keyframeTimer: host.clock.setTimeout(() => void media.requestKeyframes(), KEYFRAME_DELAY_MS),
+          };
+          host.broadcast({ type: "recording.started", recording: view(current) });
+        },
+        (err) => {
+          starting = null;
+          throw err;
+        },
+      );
     },
 
-    /** Stops recording (also when the room empties) and queues the processing job. */
-    async stop(participantUserId: string | null | "room") {
-      if (participantUserId === null) throw new AppError("UNAUTHENTICATED", "Sign in to stop the recording");
+    /**
+     * Stops recording (also when the room empties) and queues the processing job; like start, the
+     * state changes at once and the I/O runs outside the mailbox.
+     */
+    stop(participantUserId: string | null | "room"): Promise<void> {
+      if (participantUserId === null) return Promise.reject(new AppError("UNAUTHENTICATED", "Sign in to stop the recording"));
       if (!current) {
-        if (participantUserId === "room") return;
-        throw new AppError("CONFLICT", "This meeting is not being recorded");
+        if (starting && participantUserId === "room") starting.cancelled = true;
+        if (participantUserId === "room") return Promise.resolve();
+        return Promise.reject(new AppError("CONFLICT", starting ? "The recording is still starting" : "This meeting is not being recorded"));
       }
       const r = current;
       current = null;
       host.clock.clearTimeout(r.keyframeTimer);
-      await host.media()?.record(false, r.dir).catch((err) => host.logger.warn({ err }, "turning recording off failed"));
-      const row = await host.records.finish(r.id);
-      r.status = "processing";
-      r.stoppedAt = (row.stoppedAt ?? new Date(host.clock.now())).toISOString();
-      r.progress = 0;
-      host.broadcast({ type: "recording.stopped", recording: view(r) });
-      watch(view(r));
+      return (async () => {
+        await host.media()?.record(false, r.dir).catch((err) => host.logger.warn({ err }, "turning recording off failed"));
+        const row = await host.records.finish(r.id);
+        r.status = "processing";
+        r.stoppedAt = (row.stoppedAt ?? new Date(host.clock.now())).toISOString();
+        r.progress = 0;
+        host.broadcast({ type: "recording.stopped", recording: view(r) });
+        watch(view(r));
+      })();
     },
 
     /** Stops watching processing; nothing keeps running. */

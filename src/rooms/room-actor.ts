@@ -175,7 +175,7 @@ export function createRoomActor(meeting: RoomMeeting, deps: RoomDeps) {
     checkEmpty();
   }
 
-  async function hello(s: RoomSocket, msg: Extract<ClientMessage, { type: "hello" }>) {
+  function hello(s: RoomSocket, msg: Extract<ClientMessage, { type: "hello" }>) {
     if (s.seat) return replyError(s.conn, "CONFLICT", "Already joined", msg.id);
     const resumed = msg.resume
       ? [...seats.values()].find((seat) => seat.resumeToken === msg.resume && seat.participant.userId === s.principal.userId)
@@ -214,11 +214,19 @@ export function createRoomActor(meeting: RoomMeeting, deps: RoomDeps) {
     welcome(s);
     broadcast({ type: "participant.joined", participant }, s.conn);
     media?.joined(participant.id);
+    // Bookkeeping in the database runs outside the mailbox: the room does not wait for it.
     if (!startedRecorded) {
       startedRecorded = true;
-      await deps.records.markStarted(meeting.id);
+      track(deps.records.markStarted(meeting.id), "recording the meeting's start");
     }
-    if (participant.userId) await deps.records.recordParticipant(meeting.id, participant.userId);
+    if (participant.userId) track(deps.records.recordParticipant(meeting.id, participant.userId), "recording a participant");
+  }
+
+  /** Writes under way outside the mailbox; dispose lets them land before the meeting is marked ended. */
+  const pendingWrites = new Set<Promise<unknown>>();
+  function track(write: Promise<unknown>, what: string) {
+    const p = write.catch((err) => log.error({ err }, `${what} failed`)).finally(() => pendingWrites.delete(p));
+    pendingWrites.add(p);
   }
 
   /** Whether a signed-in participant (other than `except`) goes by `name`: a guest may not pass for them. */
@@ -246,7 +254,7 @@ export function createRoomActor(meeting: RoomMeeting, deps: RoomDeps) {
     });
   }
 
-  async function handleMessage(s: RoomSocket, msg: ClientMessage) {
+  function handleMessage(s: RoomSocket, msg: ClientMessage) {
     if (msg.type === "ping") return send(s.conn, { type: "pong", ...(msg.id !== undefined ? { id: msg.id } : {}) });
     if (msg.type === "hello") return hello(s, msg);
     const seat = s.seat;
@@ -284,13 +292,21 @@ export function createRoomActor(meeting: RoomMeeting, deps: RoomDeps) {
       case "recording.stop":
         if (!p.userId) return replyError(s.conn, "UNAUTHENTICATED", "Sign in to record this meeting", msg.id);
         if (!recording) return replyError(s.conn, "UNAVAILABLE", "Recording is not available on this server", msg.id);
-        try {
-          if (msg.type === "recording.start") await recording.start(p.id, p.userId);
-          else await recording.stop(p.userId);
-          return ack(s.conn, msg.id);
-        } catch (err) {
-          if (!(err instanceof AppError)) throw err;
-          return replyError(s.conn, err.code, err.message, msg.id);
+        {
+          // Database, folder and Janus work run outside the mailbox; the reply comes back through it.
+          const conn = s.conn;
+          const id = msg.id;
+          const what = msg.type;
+          (what === "recording.start" ? recording.start(p.id, p.userId) : recording.stop(p.userId)).then(
+            () => mailbox.post(() => ack(conn, id), `${what} done`),
+            (err) =>
+              mailbox.post(() => {
+                if (err instanceof AppError) return replyError(conn, err.code, err.message, id);
+                log.error({ err }, `${what} failed`);
+                replyError(conn, "INTERNAL", "Recording could not be switched; try again", id);
+              }, `${what} failed`),
+          );
+          return;
         }
       case "media.publish":
         if (!media) return replyError(s.conn, "UNAVAILABLE", "Media is unavailable in this meeting", msg.id);
@@ -413,6 +429,7 @@ export function createRoomActor(meeting: RoomMeeting, deps: RoomDeps) {
         recording?.dispose();
         await media?.dispose();
         await notes.dispose();
+        await Promise.allSettled([...pendingWrites]);
         if (wasLive && reason !== "fenced" && startedRecorded) await deps.records.markEnded(meeting.id);
       } catch (err) {
         log.error({ err }, "saving the room on dispose failed");
