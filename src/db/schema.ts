@@ -117,6 +117,16 @@ export const meetings = pgTable(
   ],
 );
 
+/**
+ * Meetings that were cancelled (their row is deleted): only so that their link can say "cancelled"
+ * instead of "not found", to the people who could see the meeting (a team meeting's: its members).
+ */
+export const cancelledMeetings = pgTable("cancelled_meetings", {
+  code: text("code").primaryKey(),
+  teamId: uuid("team_id").references(() => teams.id, { onDelete: "cascade" }),
+  cancelledAt: timestamptz("cancelled_at").notNull().defaultNow(),
+});
+
 export const meetingParticipants = pgTable(
   "meeting_participants",
   {

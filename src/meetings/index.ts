@@ -1,3 +1,3 @@
-export { createMeetings, type Meetings, type MeetingView, type MeetingInput, type MeetingRow, type Viewer } from "./meetings.ts";
+export { createMeetings, NOT_FOUND_MESSAGES, type Meetings, type MeetingView, type MeetingInput, type MeetingRow, type Viewer } from "./meetings.ts";
 export { renderCalendar } from "./ics.ts";
 export { meetingReadableBy } from "./access.ts";

@@ -1,14 +1,26 @@
 import { and, asc, eq, exists, gte, isNull, lt, or, sql, type AnyColumn, type Placeholder, type SQL } from "drizzle-orm";
 import { generateCode, normalizeCode } from "../codes.ts";
 import { isUniqueViolation, schema, type Db } from "../db/index.ts";
-import { conflict, forbidden, invalid, notFound, unauthenticated } from "../errors.ts";
+import { AppError, conflict, forbidden, invalid, notFound, unauthenticated } from "../errors.ts";
 import { requireName } from "../names.ts";
 import type { Teams } from "../teams/index.ts";
 
 /** A title may be left empty (the meeting gets a default one). */
 const TITLE_RULES = { minLength: 0, maxLength: 200 };
 
-const { meetings, meetingParticipants, teamMembers, notes, recordings } = schema;
+const { meetings, meetingParticipants, teamMembers, notes, recordings, cancelledMeetings, teams: teamsTable } = schema;
+
+/**
+ * Why a code finds no meeting, told only to those who may know: the meeting page shows these
+ * instead of "not found". Each is a 404 NOT_FOUND; the message is the difference.
+ */
+export const NOT_FOUND_MESSAGES = {
+  cancelled: "This meeting was cancelled",
+  /** To a signed-in non-member: the room socket's 4403 says as much; the title stays hidden. */
+  teamOnly: "This is a team meeting: only its team's members can open it",
+  /** A team's code typed as a meeting's: it already lets anyone signed in join that team. */
+  teamCode: "That is a team code, not a meeting code: join the team on the Teams page",
+} as const;
 
 export type MeetingRow = typeof meetings.$inferSelect;
 
@@ -112,13 +124,37 @@ export function createMeetings({ db, teams, publicUrl }: { db: Db; teams: Teams;
     return m;
   }
 
+  /** Who may see a meeting of `teamId`: 401 signed out, 404 (saying it is a team's) for outsiders. */
+  async function requireTeamView(teamId: string, viewer: Viewer | null): Promise<void> {
+    if (!viewer) throw unauthenticated("This is a team meeting: sign in to join");
+    if (!(await teams.isMember(teamId, viewer.id))) throw new AppError("NOT_FOUND", NOT_FOUND_MESSAGES.teamOnly);
+  }
+
+  /**
+   * Why there is no meeting with this code, as a 404 that tells no one more than they may know: a
+   * cancelled meeting says so to those who could see it (anyone for a public one); a team's code
+   * says so (whoever holds it may already join that team with it); else plain "not found".
+   */
+  async function missing(codeInput: string, viewer: Viewer | null): Promise<never> {
+    const code = normalizeCode(codeInput);
+    if (code) {
+      const [gone] = await db.select({ teamId: cancelledMeetings.teamId }).from(cancelledMeetings).where(eq(cancelledMeetings.code, code)).limit(1);
+      if (gone) {
+        if (gone.teamId) await requireTeamView(gone.teamId, viewer);
+        throw new AppError("NOT_FOUND", NOT_FOUND_MESSAGES.cancelled);
+      }
+      const [team] = await db.select({ one: sql`1` }).from(teamsTable).where(eq(teamsTable.code, code)).limit(1);
+      if (team) throw new AppError("NOT_FOUND", NOT_FOUND_MESSAGES.teamCode);
+    }
+    throw notFound("Meeting");
+  }
+
   /** The meeting by code if the viewer may see it. Team meetings: 401 signed out, 404 for outsiders. */
   async function find(codeInput: string, viewer: Viewer | null): Promise<MeetingRow> {
-    const m = await byCode(codeInput);
-    if (m.teamId) {
-      if (!viewer) throw unauthenticated("This is a team meeting: sign in to join");
-      if (!(await teams.isMember(m.teamId, viewer.id))) throw notFound("Meeting");
-    }
+    const code = normalizeCode(codeInput);
+    const [m] = code ? await db.select().from(meetings).where(eq(meetings.code, code)).limit(1) : [];
+    if (!m) return missing(codeInput, viewer);
+    if (m.teamId) await requireTeamView(m.teamId, viewer);
     return m;
   }
 
@@ -288,7 +324,10 @@ export function createMeetings({ db, teams, publicUrl }: { db: Db; teams: Teams;
       if (hasNotes || hasRecordings) {
         throw conflict("This meeting has notes or recordings; delete them under Resources first");
       }
-      await db.delete(meetings).where(eq(meetings.id, m.id));
+      await db.transaction(async (tx) => {
+        await tx.delete(meetings).where(eq(meetings.id, m.id));
+        await tx.insert(cancelledMeetings).values({ code: m.code, teamId: m.teamId }).onConflictDoNothing();
+      });
     },
 
     /** Meetings the user can see (theirs and their teams') overlapping [from, to). */

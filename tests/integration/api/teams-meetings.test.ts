@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { eq } from "drizzle-orm";
 import ICAL from "ical.js";
 import { schema } from "../../../src/db/index.ts";
+import { NOT_FOUND_MESSAGES } from "../../../src/meetings/index.ts";
 import { useTestApp } from "../../helpers/app.ts";
 import { DB_KINDS } from "../../helpers/db.ts";
 
@@ -80,11 +81,13 @@ describe.each(DB_KINDS)("teams, meetings and calendar on %s", (kind) => {
     );
     expect(detail.body.team.upcomingMeetings.map((m: { id: string }) => m.id)).toEqual([meeting.id]);
 
-    // The outsider learns nothing: 404 for the team and the meeting, nothing in the calendar.
+    // The outsider learns nothing but that it is a team's meeting (as the room socket's 4403 says):
+    // 404 for the team and the meeting, no title, nothing in the calendar.
     expect((await c.get(`/api/teams/${team.id}`)).status).toBe(404);
     const outsiderMeeting = await c.get(`/api/meetings/${meeting.code}`);
     expect(outsiderMeeting.status).toBe(404);
-    expect(outsiderMeeting.body.error.code).toBe("NOT_FOUND");
+    expect(outsiderMeeting.body.error).toEqual({ code: "NOT_FOUND", message: NOT_FOUND_MESSAGES.teamOnly });
+    expect(outsiderMeeting.text).not.toContain("Weekly design review");
     expect((await c.get(`/api/meetings?${monthOf(startsAt)}`)).body.meetings).toEqual([]);
     expect((await c.get(`/api/meetings?${monthOf(startsAt)}&teamId=${team.id}`)).status).toBe(404);
     expect((await c.patch(`/api/meetings/${meeting.code}`, { title: "hijack" })).status).toBe(404);
@@ -133,6 +136,53 @@ describe.each(DB_KINDS)("teams, meetings and calendar on %s", (kind) => {
     expect(renamed.body.meeting.title).toBe("Quick chat about icons");
     expect((await owner.del(`/api/meetings/${ownCode}`)).status).toBe(204);
     expect((await t.client().get(`/api/meetings/${ownCode}`)).status).toBe(404);
+  });
+
+  test("a cancelled meeting's code says it was cancelled, to those who could see it; a team's code says it is one", async () => {
+    const owner = await t.signedUp("canceller");
+    const member = await t.signedUp("member");
+    const outsider = await t.signedUp("bystander");
+    const team = (await owner.post("/api/teams", { name: "Plans" })).body.team;
+    expect((await member.post("/api/teams/join", { code: team.code })).status).toBe(200);
+
+    // A public meeting: anyone opening its link is told it was cancelled, in any spelling of the code.
+    const open = (await owner.post("/api/meetings", { title: "Public offsite" })).body.meeting;
+    expect((await owner.del(`/api/meetings/${open.code}`)).status).toBe(204);
+    for (const who of [t.client(), outsider, owner]) {
+      const res = await who.get(`/api/meetings/${open.code.toUpperCase().replaceAll("-", "")}`);
+      expect(res.status).toBe(404);
+      expect(res.body.error).toEqual({ code: "NOT_FOUND", message: NOT_FOUND_MESSAGES.cancelled });
+      expect(res.text).not.toContain("Public offsite");
+    }
+    // Changing or cancelling it again says the same.
+    expect((await owner.patch(`/api/meetings/${open.code}`, { title: "again" })).body.error.message).toBe(NOT_FOUND_MESSAGES.cancelled);
+    expect((await owner.del(`/api/meetings/${open.code}`)).status).toBe(404);
+
+    // A team meeting: its members are told; signed out must sign in first; outsiders only learn it is a team's.
+    const closed = (await owner.post("/api/meetings", { teamId: team.id, title: "Reorg" })).body.meeting;
+    expect((await member.del(`/api/meetings/${closed.code}`)).status).toBe(204);
+    const asMember = await member.get(`/api/meetings/${closed.code}`);
+    expect(asMember.body.error).toEqual({ code: "NOT_FOUND", message: NOT_FOUND_MESSAGES.cancelled });
+    const asOutsider = await outsider.get(`/api/meetings/${closed.code}`);
+    expect(asOutsider.status).toBe(404);
+    expect(asOutsider.body.error.message).toBe(NOT_FOUND_MESSAGES.teamOnly);
+    expect(asOutsider.text).not.toContain("Reorg");
+    expect((await t.client().get(`/api/meetings/${closed.code}`)).status).toBe(401);
+
+    // An unknown code is plain "not found"; the room socket's refusal for a cancelled one is unchanged.
+    const unknown = await outsider.get("/api/meetings/zzzz-zzzz-zzzz");
+    expect(unknown.body.error).toEqual({ code: "NOT_FOUND", message: "Meeting not found" });
+
+    // A team's code typed as a meeting's gets a hint (whoever holds it may join the team with it).
+    const teamCode = await outsider.get(`/api/meetings/${team.code}`);
+    expect(teamCode.status).toBe(404);
+    expect(teamCode.body.error.message).toBe(NOT_FOUND_MESSAGES.teamCode);
+    expect(teamCode.text).not.toContain("Plans");
+    // Once the team is gone, its code is nothing.
+    expect((await owner.post(`/api/teams/${team.id}/leave`)).status).toBe(204);
+    expect((await member.post(`/api/teams/${team.id}/leave`)).status).toBe(204);
+    expect((await outsider.get(`/api/meetings/${team.code}`)).body.error.message).toBe("Meeting not found");
+    expect((await outsider.get(`/api/meetings/${closed.code}`)).body.error.message).toBe("Meeting not found");
   });
 
   test("team meetings: only members may create them; reschedule keeps the length; the team cannot change", async () => {
