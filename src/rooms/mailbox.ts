@@ -25,10 +25,12 @@ export function createMailbox(onError: (err: unknown, label: string) => void) {
   }
 
   return {
-    post(task: () => unknown, label = "task") {
-      if (closed) return;
+    /** Queues `task`; false (and nothing queued) once the mailbox is closed. */
+    post(task: () => unknown, label = "task"): boolean {
+      if (closed) return false;
       queue.push({ task, label });
       if (!running) void drain();
+      return true;
     },
     /** Refuses new tasks and resolves once those already posted have run. */
     close(): Promise<void> {

@@ -28,6 +28,11 @@ export interface NotesSessionDeps {
   clock: Clock;
   /** The largest the document may grow (its encoded state, in bytes); updates past it are refused. */
   maxDocBytes: number;
+  /**
+   * Runs the result of a durable write in the room's mailbox, like every other change to the room;
+   * after the room has closed its mailbox (while it saves), right away.
+   */
+  post(task: () => void, label: string): void;
   /** A newer owner took the notes: this session may write no more. */
   onFenced(): void;
   onUpdateApplied?(): void;
@@ -172,28 +177,35 @@ export function createNotesSession(loaded: LoadedNotes, deps: NotesSessionDeps) 
     // The provider answers our sync step 1 with an empty update on every connect: nothing to keep.
     if (decoded.structs.length === 0 && decoded.ds.clients.size === 0) return;
     pendingBytes += size;
+    // The write runs outside the room's mailbox; its result comes back through it. Writes complete
+    // in the order they were made (group commit), and the mailbox keeps that order.
     const p = deps.writer.append(noteId, leaseToken, update).then(
-      (id) => {
-        pendingBytes -= size;
-        if (id === null) return fence();
-        if (disposed) return;
-        try {
-          Y.applyUpdate(doc, update, conn);
-        } catch (err) {
-          deps.onError?.(err, "apply a notes update");
-          return;
-        }
-        docBytes += size;
-        lastUpdateId = Math.max(lastUpdateId, id);
-        deps.onUpdateApplied?.();
-        scheduleCompaction();
-      },
-      (err) => {
-        pendingBytes -= size;
-        deps.onError?.(err, "append notes update");
-        // Not durable, so not acknowledged: the client keeps it and sends it again on reconnect.
-        conn.close(CLOSE.SERVER_ERROR, "Notes could not be saved; reconnecting");
-      },
+      (id) =>
+        new Promise<void>((resolve) =>
+          deps.post(() => {
+            resolve();
+            pendingBytes -= size;
+            if (id === null) return fence();
+            if (disposed) return;
+            try {
+              Y.applyUpdate(doc, update, conn);
+            } catch (err) {
+              deps.onError?.(err, "apply a notes update");
+              return;
+            }
+            docBytes += size;
+            lastUpdateId = Math.max(lastUpdateId, id);
+            deps.onUpdateApplied?.();
+            scheduleCompaction();
+          }, "notes update saved"),
+        ),
+      (err) =>
+        deps.post(() => {
+          pendingBytes -= size;
+          deps.onError?.(err, "append notes update");
+          // Not durable, so not acknowledged: the client keeps it and sends it again on reconnect.
+          conn.close(CLOSE.SERVER_ERROR, "Notes could not be saved; reconnecting");
+        }, "notes update failed"),
     );
     inFlight.add(p);
     void p.finally(() => inFlight.delete(p));

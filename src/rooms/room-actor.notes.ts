@@ -15,8 +15,8 @@ export interface RoomNotesDeps {
   clock: Clock;
   logger: Logger;
   limits: { notesMessagesPerSecond: number; notesBurst: number; notesBytesPerSecond: number; notesBytesBurst: number; notesMaxDocBytes: number };
-  /** Runs `task` in the room's mailbox. */
-  post(task: () => unknown, label: string): void;
+  /** Runs `task` in the room's mailbox; false once the mailbox is closed. */
+  post(task: () => unknown, label: string): boolean;
   /** A newer owner took the notes. */
   onFenced(): void;
   /** The last notes socket is gone. */
@@ -46,6 +46,10 @@ export function createRoomNotes(meeting: RoomMeeting, deps: RoomNotesDeps) {
         writer: deps.writer,
         clock: deps.clock,
         maxDocBytes: deps.limits.notesMaxDocBytes,
+        // Once the room has closed its mailbox (it is saving), write results are applied at once.
+        post: (task, label) => {
+          if (!deps.post(task, label)) task();
+        },
         onFenced: deps.onFenced,
         onUpdateApplied: deps.onUpdateApplied,
         onError: (err, what) => deps.logger.error({ err }, what),
