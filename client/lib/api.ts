@@ -35,6 +35,7 @@ export async function api<T>(method: "GET" | "POST" | "PATCH" | "DELETE", path: 
 
 // The server's JSON views, as types only (erased from the bundle): one definition for both sides.
 import type { UserView } from "../../src/accounts/index.ts";
+import type { NOT_FOUND_MESSAGES } from "../../src/meetings/index.ts";
 import type { MeetingView } from "../../src/meetings/index.ts";
 
 export type Meeting = MeetingView;
@@ -43,6 +44,22 @@ export type User = Pick<UserView, "id" | "email" | "username">;
 
 export const createMeeting = () => api<{ meeting: Meeting }>("POST", "/api/meetings", {}).then((r) => r.meeting);
 export const getMeeting = (code: string) => api<{ meeting: Meeting }>("GET", `/api/meetings/${encodeURIComponent(code)}`).then((r) => r.meeting);
+
+/** The server's reasons for a 404 on a meeting's code (src/meetings: NOT_FOUND_MESSAGES); the types keep them in step. */
+const MISSING: { [K in keyof typeof NOT_FOUND_MESSAGES]: (typeof NOT_FOUND_MESSAGES)[K] } = {
+  cancelled: "This meeting was cancelled",
+  teamOnly: "This is a team meeting: only its team's members can open it",
+  teamCode: "That is a team code, not a meeting code: join the team on the Teams page",
+};
+
+/**
+ * Why getMeeting found nothing: `cancelled`, `team-only` (a signed-in non-member), `team-code` (the
+ * code is a team's), `unknown`; null when the error is not a 404.
+ */
+export function whyNoMeeting(err: unknown): "cancelled" | "team-only" | "team-code" | "unknown" | null {
+  if (!(err instanceof ApiError) || err.status !== 404) return null;
+  return err.message === MISSING.cancelled ? "cancelled" : err.message === MISSING.teamOnly ? "team-only" : err.message === MISSING.teamCode ? "team-code" : "unknown";
+}
 
 /** The signed-in user, or null for a guest. */
 export async function getMe(): Promise<User | null> {

@@ -2,7 +2,7 @@
 import { useSignal } from "@preact/signals";
 import { Layout } from "../components/layout.tsx";
 import { UpcomingMeetings } from "../components/upcoming-meetings.tsx";
-import { ApiError, createMeeting, getMeeting } from "../lib/api.ts";
+import { ApiError, createMeeting, getMeeting, whyNoMeeting } from "../lib/api.ts";
 import { parseMeetingCode } from "../lib/meeting-code.ts";
 import { navigate, onLinkClick } from "../lib/router.ts";
 import { currentUser } from "../lib/session.ts";
@@ -12,6 +12,8 @@ export function HomePage() {
   const startError = useSignal<string | null>(null);
   const code = useSignal("");
   const joinError = useSignal<string | null>(null);
+  /** The code typed is a team's: the error says so and links to the Teams page. */
+  const teamCode = useSignal(false);
   const checking = useSignal(false);
   const user = currentUser.value;
 
@@ -35,14 +37,20 @@ export function HomePage() {
       return;
     }
     joinError.value = null;
+    teamCode.value = false;
     checking.value = true;
     try {
       await getMeeting(parsed);
       navigate(`/m/${parsed}`);
     } catch (err) {
       const status = err instanceof ApiError ? err.status : 0;
-      // A team meeting answers 401/403 to outsiders: the meeting page explains who may join.
-      if (status === 401 || status === 403) navigate(`/m/${parsed}`);
+      const missing = whyNoMeeting(err);
+      // A team meeting answers 401 or "team only" to outsiders: the meeting page explains who may join.
+      if (status === 401 || status === 403 || missing === "team-only") navigate(`/m/${parsed}`);
+      else if (missing === "team-code") {
+        teamCode.value = true;
+        joinError.value = user ? "That is a team code, not a meeting code: join the team on the" : "That is a team code, not a meeting code: sign in, then join the team on the";
+      } else if (missing === "cancelled") joinError.value = `The meeting ${parsed} was cancelled. Ask whoever sent the code whether it has a new time.`;
       else joinError.value = status === 404 ? `There is no meeting with the code ${parsed}. Check it with whoever sent it.` : (err as Error).message;
     } finally {
       checking.value = false;
@@ -89,6 +97,7 @@ export function HomePage() {
                   onInput={(e) => {
                     code.value = e.currentTarget.value;
                     joinError.value = null;
+                    teamCode.value = false;
                   }}
                 />
                 <button type="submit" disabled={checking.value}>
@@ -98,6 +107,15 @@ export function HomePage() {
               {joinError.value && (
                 <p id="join-error" role="alert" class="field-error">
                   {joinError.value}
+                  {teamCode.value && (
+                    <>
+                      {" "}
+                      <a href="/teams" onClick={onLinkClick}>
+                        Teams page
+                      </a>
+                      .
+                    </>
+                  )}
                 </p>
               )}
             </form>

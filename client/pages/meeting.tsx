@@ -6,7 +6,7 @@
 import { useSignal } from "@preact/signals";
 import { useEffect, useMemo } from "preact/hooks";
 import { ThemeToggle, useTitle } from "../components/layout.tsx";
-import { ApiError, getMeeting, type Meeting } from "../lib/api.ts";
+import { ApiError, getMeeting, whyNoMeeting, type Meeting } from "../lib/api.ts";
 import { onLinkClick } from "../lib/router.ts";
 import { currentUser, loadCurrentUser } from "../lib/session.ts";
 import { PreJoin, type JoinChoice } from "../meeting/prejoin.tsx";
@@ -14,7 +14,8 @@ import { createRoomState, type ClosedReason } from "../meeting/room-state.ts";
 import { RoomView } from "../meeting/room-view.tsx";
 import "../styles/meeting.css";
 
-type Problem = { title: string; message: string; signIn?: boolean };
+/** Why the meeting cannot be joined; `teams` adds how to join a team (a link to the Teams page). */
+type Problem = { title: string; message: string; signIn?: boolean; teams?: string };
 
 export function MeetingPage({ code }: { code: string }) {
   const meeting = useSignal<Meeting | null>(null);
@@ -35,8 +36,19 @@ export function MeetingPage({ code }: { code: string }) {
       (err) => {
         if (cancelled) return;
         const status = err instanceof ApiError ? err.status : 0;
+        const missing = whyNoMeeting(err);
         problem.value =
-          status === 404
+          missing === "cancelled"
+            ? { title: "Meeting cancelled", message: "This meeting was cancelled. Ask whoever sent you the link whether it has a new time." }
+            : missing === "team-only"
+              ? {
+                  title: "Team meeting",
+                  message: "This meeting is only for the members of its team, and you are not a member.",
+                  teams: "If a member gives you the team's code, join the team on the",
+                }
+              : missing === "team-code"
+                ? { title: "That is a team code", message: `${code} is the code of a team, not of a meeting.`, teams: "To become a member, join the team on the" }
+                : status === 404
             ? { title: "Meeting not found", message: `There is no meeting with the code ${code}. Check the link or the code with whoever sent it.` }
             : status === 401
               ? { title: "Team meeting", message: "This meeting is for the members of a team. Sign in to join it.", signIn: true }
@@ -83,6 +95,15 @@ function Problem({ problem, code }: { problem: Problem; code: string }) {
     <main id="main" class="page narrow">
       <h1>{problem.title}</h1>
       <p role="alert">{problem.message}</p>
+      {problem.teams && (
+        <p>
+          {problem.teams}{" "}
+          <a href="/teams" onClick={onLinkClick}>
+            Teams page
+          </a>
+          , then open this link again.
+        </p>
+      )}
       <p class="row">
         {problem.signIn && (
           <a class="button primary" href={`/login?next=${encodeURIComponent(`/m/${code}`)}`} onClick={onLinkClick}>
