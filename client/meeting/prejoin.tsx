@@ -36,9 +36,12 @@ export function PreJoin({
   title,
   username,
   busy,
+  recording = false,
   onJoin,
 }: {
   title: string | null;
+  /** The meeting is being recorded now: said before anyone joins. */
+  recording?: boolean;
   /** The signed-in user's name; guests type theirs. */
   username: string | null | undefined;
   busy?: boolean;
@@ -173,6 +176,11 @@ export function PreJoin({
       </div>
       <form class="prejoin-form" onSubmit={join} noValidate>
         <h1>{title ?? "Meeting"}</h1>
+        {recording && (
+          <p class="recording-notice" role="status">
+            <span class="rec-dot" aria-hidden="true" /> This meeting is being recorded. Joining puts your camera, screen and voice in the recording.
+          </p>
+        )}
         <p class="muted">Check how you look and sound, then join.</p>
         {username ? (
           <p>

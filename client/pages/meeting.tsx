@@ -74,7 +74,7 @@ export function MeetingPage({ code }: { code: string }) {
           </a>
           <ThemeToggle />
         </div>
-        <PreJoin title={meeting.value ? meeting.value.title || "Meeting" : null} username={user?.username} busy={user === undefined} onJoin={(choice) => (joining.value = { ...choice, attempt: 0 })} />
+        <PreJoin title={meeting.value ? meeting.value.title || "Meeting" : null} recording={meeting.value?.recording ?? false} username={user?.username} busy={user === undefined} onJoin={(choice) => (joining.value = { ...choice, attempt: 0 })} />
       </main>
     );
   }

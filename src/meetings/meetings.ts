@@ -38,6 +38,8 @@ export interface MeetingView {
   createdAt: string;
   /** Whether the viewer may reschedule or cancel it. */
   canEdit: boolean;
+  /** Whether it is being recorded right now (on GET /api/meetings/:code, for the pre-join screen). */
+  recording?: boolean;
 }
 
 export interface MeetingInput {
@@ -292,7 +294,12 @@ export function createMeetings({ db, teams, publicUrl }: { db: Db; teams: Teams;
 
     async get(code: string, viewer: Viewer | null): Promise<MeetingView> {
       const m = await find(code, viewer);
-      return view(m, await mayEdit(m, viewer));
+      const [canEdit, live] = await Promise.all([
+        mayEdit(m, viewer),
+        db.select({ id: recordings.id }).from(recordings).where(and(eq(recordings.meetingId, m.id), eq(recordings.status, "recording"))).limit(1),
+      ]);
+      // Anyone about to join is told, before they join, that they would be recorded.
+      return { ...view(m, canEdit), recording: live.length > 0 };
     },
 
     async update(code: string, viewer: Viewer | null, input: MeetingInput): Promise<MeetingView> {
