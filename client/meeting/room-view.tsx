@@ -11,13 +11,20 @@ import { ConfirmDialog } from "../components/confirm.tsx";
 import { CameraIcon, CameraOffIcon, ChatIcon, HandIcon, LeaveIcon, MicIcon, MicOffIcon, NotesIcon, PeopleIcon, RecordIcon, ScreenIcon } from "../components/icons.tsx";
 import { ThemeToggle } from "../components/layout.tsx";
 import { VideoTile } from "../components/video-tile.tsx";
+import { useMediaQuery } from "../lib/media-query.ts";
 import { loadShortcutsOn } from "../lib/prefs.ts";
+import { playTone } from "../lib/tone.ts";
 import { navigate } from "../lib/router.ts";
+import { MoreMenu, type MenuItem } from "./more-menu.tsx";
 import { ChatPanel, NotesPanel, PeoplePanel, type PanelName } from "./panels.tsx";
 import type { RoomState } from "./room-state.ts";
 import { SHORTCUT_KEYS, shortcutAllowedOn } from "./shortcuts.ts";
 
+/** Phones have no getDisplayMedia: no Share button there. */
 const canShareScreen = () => typeof navigator !== "undefined" && !!navigator.mediaDevices?.getDisplayMedia;
+
+/** Where the toolbar keeps its less used controls in a "More" menu (as meeting.css hides the labels). */
+const PHONE = "(max-width: 48rem)";
 
 /** Columns for n camera tiles, so 1–8 people fill the stage without scrolling. */
 const columnsFor = (n: number) => (n <= 1 ? 1 : n <= 4 ? 2 : n <= 9 ? 3 : 4);
@@ -38,7 +45,8 @@ export function RoomView({ room, code, title, signedIn }: { room: RoomState; cod
   const closePanel = () => {
     const open = panel.value;
     panel.value = null;
-    if (open) document.querySelector<HTMLElement>(`.controls [aria-controls="${open}-panel"]`)?.focus();
+    // At phone width the button may be an item of the closed More menu: then the More button.
+    if (open) (document.querySelector<HTMLElement>(`.controls [aria-controls="${open}-panel"]`) ?? document.querySelector<HTMLElement>(".controls [aria-haspopup=menu]"))?.focus();
   };
   // What is shown in an open chat counts as read.
   useEffect(() => {
@@ -84,6 +92,18 @@ export function RoomView({ room, code, title, signedIn }: { room: RoomState; cod
     else void room.toggleRecording();
   };
 
+  // Everyone hears recording start and stop (a short tone), not only sees it; joining a meeting that
+  // is already recording plays nothing (the pre-join screen said so).
+  const heardRecording = useRef<boolean | null>(null);
+  const recordingNow = room.recording.value?.status === "recording";
+  useEffect(() => {
+    if (room.status.value !== "live") return;
+    if (heardRecording.current !== null && heardRecording.current !== recordingNow) playTone(recordingNow ? "recording-started" : "recording-stopped");
+    heardRecording.current = recordingNow;
+  }, [recordingNow, room.status.value]);
+  const recorderId = room.recording.value?.startedBy;
+  const recorderName = recorderId ? (room.participants.value.find((p) => p.id === recorderId)?.name ?? null) : null;
+
   const tiles = room.tiles.value;
   const screens = tiles.filter((t) => t.kind === "screen");
   const cameras = tiles.filter((t) => t.kind === "camera");
@@ -100,6 +120,7 @@ export function RoomView({ room, code, title, signedIn }: { room: RoomState; cod
         {rec?.status === "recording" && (
           <span class="rec-indicator" role="status">
             <span class="rec-dot" aria-hidden="true" /> Recording
+            <span class="rec-by">{recorderName ? ` · started by ${recorderName}` : ""}</span>
           </span>
         )}
         <span class="header-spacer" />
@@ -200,7 +221,8 @@ function Banners({ room, signedIn }: { room: RoomState; signedIn: boolean }) {
       {rec && rec.status === "processing" && (
         <div class="banner" role="status">
           <span>
-            The recording is being processed{rec.progress != null ? ` (${Math.round(rec.progress * 100)}%)` : ""}. It will appear under Resources.
+            The recording is being processed{rec.progress != null ? ` (${Math.round(rec.progress * 100)}%)` : ""}.{" "}
+            {signedIn ? "It will appear under Resources." : "It is kept for the participants who have an account; ask them for it."}
           </span>
           {rec.progress != null && <progress max={1} value={rec.progress} aria-label="Recording processing" />}
         </div>
@@ -303,47 +325,89 @@ function Controls({
   onLeave(): void;
 }) {
   const key = (k: string) => (shortcuts ? k : undefined);
+  const phone = useMediaQuery(PHONE);
   const micOff = room.audioMuted.value;
   const camOff = room.videoMuted.value;
   const sharing = room.sharingScreen.value;
   const hand = room.handRaised.value;
   const recording = room.recording.value?.status === "recording";
+  const share = canShareScreen();
+  // Only those who may stop a recording see Stop; a guest sees the indicator in the header.
+  const showRecord = !recording || mayRecord;
+  const toggleShare = () => (sharing ? room.stopScreen() : void room.shareScreen());
+  const peopleOpen = panel === "people";
+
+  const mic = (
+    <ControlButton label={micOff ? "Unmute microphone" : "Mute microphone"} short={micOff ? "Unmute" : "Mute"} keyHint={key(SHORTCUT_KEYS.mic)} off={micOff} onClick={() => room.toggleMic()}>
+      {micOff ? <MicOffIcon /> : <MicIcon />}
+    </ControlButton>
+  );
+  const camera = (
+    <ControlButton label={camOff ? "Start camera" : "Stop camera"} short={camOff ? "Start camera" : "Stop camera"} keyHint={key(SHORTCUT_KEYS.camera)} off={camOff} onClick={() => room.toggleCamera()}>
+      {camOff ? <CameraOffIcon /> : <CameraIcon />}
+    </ControlButton>
+  );
+  const chat = (
+    <ControlButton label={panel === "chat" ? "Close chat" : "Open chat"} short="Chat" keyHint={key(SHORTCUT_KEYS.chat)} on={panel === "chat"} expanded={panel === "chat"} controls="chat-panel" badge={unread} onClick={() => onPanel("chat")}>
+      <ChatIcon />
+    </ControlButton>
+  );
+  const notes = (
+    <ControlButton label={panel === "notes" ? "Close notes" : "Open notes"} short="Notes" keyHint={key(SHORTCUT_KEYS.notes)} on={panel === "notes"} expanded={panel === "notes"} controls="notes-panel" onClick={() => onPanel("notes")}>
+      <NotesIcon />
+    </ControlButton>
+  );
+  const leave = (
+    <button type="button" class="danger" aria-label="Leave meeting" title="Leave meeting" onClick={onLeave}>
+      <LeaveIcon />
+      <span class="control-label">Leave</span>
+    </button>
+  );
+
+  if (phone) {
+    // Four buttons and More leave each a 44 px target or larger on a 320 px screen.
+    const more: MenuItem[] = [
+      ...(share ? [{ label: sharing ? "Stop sharing screen" : "Share screen", icon: <ScreenIcon />, on: sharing, onSelect: toggleShare }] : []),
+      { label: hand ? "Lower hand" : "Raise hand", icon: <HandIcon />, on: hand, onSelect: () => room.toggleHand() },
+      ...(showRecord ? [{ label: recording ? "Stop recording" : "Start recording", icon: <RecordIcon />, on: recording, onSelect: onRecord }] : []),
+      { label: peopleOpen ? "Close people and info" : "People and info", icon: <PeopleIcon />, on: peopleOpen, controls: peopleOpen ? "people-panel" : undefined, onSelect: () => onPanel("people") },
+    ];
+    return (
+      <div class="controls" role="toolbar" aria-label="Meeting controls">
+        {mic}
+        {camera}
+        {chat}
+        {notes}
+        <MoreMenu items={more} />
+        {leave}
+      </div>
+    );
+  }
+
   return (
     <div class="controls" role="toolbar" aria-label="Meeting controls">
-      <ControlButton label={micOff ? "Unmute microphone" : "Mute microphone"} short={micOff ? "Unmute" : "Mute"} keyHint={key(SHORTCUT_KEYS.mic)} off={micOff} onClick={() => room.toggleMic()}>
-        {micOff ? <MicOffIcon /> : <MicIcon />}
-      </ControlButton>
-      <ControlButton label={camOff ? "Start camera" : "Stop camera"} short={camOff ? "Start camera" : "Stop camera"} keyHint={key(SHORTCUT_KEYS.camera)} off={camOff} onClick={() => room.toggleCamera()}>
-        {camOff ? <CameraOffIcon /> : <CameraIcon />}
-      </ControlButton>
-      {canShareScreen() && (
-        <ControlButton label={sharing ? "Stop sharing screen" : "Share screen"} short={sharing ? "Stop sharing" : "Share"} keyHint={key(SHORTCUT_KEYS.screen)} on={sharing} onClick={() => (sharing ? room.stopScreen() : void room.shareScreen())}>
+      {mic}
+      {camera}
+      {share && (
+        <ControlButton label={sharing ? "Stop sharing screen" : "Share screen"} short={sharing ? "Stop sharing" : "Share"} keyHint={key(SHORTCUT_KEYS.screen)} on={sharing} onClick={toggleShare}>
           <ScreenIcon />
         </ControlButton>
       )}
       <ControlButton label={hand ? "Lower hand" : "Raise hand"} short={hand ? "Lower hand" : "Raise hand"} keyHint={key(SHORTCUT_KEYS.hand)} on={hand} onClick={() => room.toggleHand()}>
         <HandIcon />
       </ControlButton>
-      {/* Only those who may stop a recording see Stop; a guest sees the indicator in the header. */}
-      {(!recording || mayRecord) && (
+      {showRecord && (
         <ControlButton label={recording ? "Stop recording" : "Start recording"} short={recording ? "Stop recording" : "Start recording"} class={recording ? "recording" : undefined} onClick={onRecord}>
           <RecordIcon />
         </ControlButton>
       )}
       <span class="controls-divider" aria-hidden="true" />
-      <ControlButton label={panel === "chat" ? "Close chat" : "Open chat"} short="Chat" keyHint={key(SHORTCUT_KEYS.chat)} on={panel === "chat"} expanded={panel === "chat"} controls="chat-panel" badge={unread} onClick={() => onPanel("chat")}>
-        <ChatIcon />
-      </ControlButton>
-      <ControlButton label={panel === "notes" ? "Close notes" : "Open notes"} short="Notes" keyHint={key(SHORTCUT_KEYS.notes)} on={panel === "notes"} expanded={panel === "notes"} controls="notes-panel" onClick={() => onPanel("notes")}>
-        <NotesIcon />
-      </ControlButton>
-      <ControlButton label={panel === "people" ? "Close people and info" : "Open people and info"} short="People" keyHint={key(SHORTCUT_KEYS.people)} on={panel === "people"} expanded={panel === "people"} controls="people-panel" onClick={() => onPanel("people")}>
+      {chat}
+      {notes}
+      <ControlButton label={peopleOpen ? "Close people and info" : "Open people and info"} short="People" keyHint={key(SHORTCUT_KEYS.people)} on={peopleOpen} expanded={peopleOpen} controls="people-panel" onClick={() => onPanel("people")}>
         <PeopleIcon />
       </ControlButton>
-      <button type="button" class="danger" aria-label="Leave meeting" title="Leave meeting" onClick={onLeave}>
-        <LeaveIcon />
-        <span class="control-label">Leave</span>
-      </button>
+      {leave}
     </div>
   );
 }

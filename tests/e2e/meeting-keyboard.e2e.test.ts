@@ -165,12 +165,16 @@ describe.skipIf(!canRunBrowser)("the meeting room's keyboard", () => {
       const context = await newContext(browser, { baseURL: server.url, colorScheme: scheme, phone: true });
       await context.addCookies(await adaContext.cookies());
       const page = await joinRoom(context);
-      await page.getByRole("button", { name: "Open people and info" }).click();
+      // At phone width People and Record are items of the toolbar's More menu.
+      const more = page.getByRole("button", { name: "More controls" });
+      await more.click();
+      await page.getByRole("menuitem", { name: "People and info" }).click();
       await page.getByRole("checkbox", { name: /One-key shortcuts/ }).waitFor();
       const withPeople = await audit(page);
       await screenshot(page, `keyboard-people-phone-${scheme}`);
       await page.keyboard.press("Escape");
-      await page.getByRole("button", { name: "Start recording" }).click();
+      await more.click();
+      await page.getByRole("menuitem", { name: "Start recording" }).click();
       await page.getByRole("dialog", { name: "Start recording?" }).waitFor();
       const withDialog = await audit(page);
       expect({ withPeople, withDialog }).toEqual({ withPeople: [], withDialog: [] });
