@@ -151,6 +151,10 @@ describe.skipIf(!canRunBrowser)("issue 17's small fixes, in Chromium", () => {
     await p.getByLabel("Meeting code or link").fill("zzzz-zzzz-zzzz");
     await p.getByRole("button", { name: "Join", exact: true }).click();
     await p.locator("#join-error").filter({ hasText: "There is no meeting" }).waitFor();
+    // A team's code opened as a meeting link says the same, with the way to the team.
+    await p.goto(`/m/${team.code}`);
+    await p.getByRole("heading", { name: "That is a team code" }).waitFor();
+    expect(await p.getByRole("link", { name: "Teams page" }).getAttribute("href")).toBe("/teams");
   }, 60_000);
 
   describe("the phone toolbar", () => {
