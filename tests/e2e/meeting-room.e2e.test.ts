@@ -93,6 +93,13 @@ describe.skipIf(!canRunNamespaceScenario || Bun.which("ffmpeg") === null)("the m
     expect(r.recordConsentDialog).toContain("Everyone in the meeting is told");
     expect(r.recordingIndicatorAtGrace).toContain("Recording");
     expect(r.recordButtonsAtGraceWhileRecording).toBe(0);
+    // Everyone is told who started it, hears it start and stop, and a guest is told where it goes in words true for a guest.
+    expect(r.recordingIndicatorAtGrace).toContain("started by ada");
+    expect(r.tonesAtGraceOnStart).toBeGreaterThanOrEqual(2);
+    expect(r.tonesAtGraceOnStop).toBeGreaterThanOrEqual(4);
+    expect(r.prejoinWhileRecording).toContain("This meeting is being recorded");
+    expect(r.processingBannerAtGrace).toContain("kept for the participants who have an account");
+    expect(r.processingBannerAtGrace).not.toContain("under Resources");
     expect(r.readyBannerAtAda).toContain("The recording is ready");
     expect(r.recordingsApi).toHaveLength(1);
     expect(r.recordingsApi[0].status).toBe("ready");

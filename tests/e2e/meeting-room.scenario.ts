@@ -52,6 +52,14 @@ async function newPage(browser: Browser, { colorScheme = "light", phone = false 
   });
   context.setDefaultTimeout(20_000);
   await reportCspViolations(context);
+  // Counts the tones the page plays (Web Audio oscillators started), to check that people hear recording start and stop.
+  await context.addInitScript(() => {
+    const start = OscillatorNode.prototype.start;
+    OscillatorNode.prototype.start = function (...args: Parameters<typeof start>) {
+      (globalThis as { __tones?: number }).__tones = ((globalThis as { __tones?: number }).__tones ?? 0) + 1;
+      return start.apply(this, args);
+    };
+  });
   const page = await context.newPage();
   const errors: string[] = [];
   page.on("pageerror", (err) => errors.push(err.message));
@@ -226,9 +234,22 @@ try {
   results.recordingIndicatorAtGrace = await grace.locator(".rec-indicator").innerText();
   // A guest may not stop it, so a guest is offered no Stop (nor a Start while it runs).
   results.recordButtonsAtGraceWhileRecording = await grace.getByRole("button", { name: /(Start|Stop) recording/ }).count();
+  const tones = (page: Page) => page.evaluate(() => (globalThis as { __tones?: number }).__tones ?? 0);
+  results.tonesAtGraceOnStart = await until("the start tone at Grace", async () => ((await tones(grace)) >= 2 ? tones(grace) : null), 5_000);
   await shot(grace, "recording-dark");
-  await Bun.sleep(4_000);
+  // Someone about to join is told on the pre-join screen that the meeting is being recorded.
+  const [lateContext, late] = await newPage(graceBrowser!);
+  await late.goto(`/m/${code}`);
+  results.prejoinWhileRecording = await late.locator(".recording-notice").innerText();
+  await shot(late, "prejoin-while-recording");
+  await lateContext.close();
+  await Bun.sleep(3_000);
   await ada.getByRole("button", { name: "Stop recording" }).click();
+  results.tonesAtGraceOnStop = await until("the stop tone at Grace", async () => ((await tones(grace)) >= 4 ? tones(grace) : null), 5_000);
+  results.processingBannerAtGrace = await until("the processing banner at Grace", async () => {
+    const text = (await grace.locator(".banners").innerText().catch(() => "")) ?? "";
+    return text.includes("being processed") ? text : null;
+  }, 30_000);
   results.readyBannerAtAda = await until("the recording to be ready", async () => {
     const text = (await ada.locator(".banners").innerText().catch(() => "")) ?? "";
     return text.includes("The recording is ready") ? text : null;
@@ -271,7 +292,10 @@ try {
     const bar = document.querySelector(".controls")!.getBoundingClientRect();
     return bar.right <= innerWidth + 1 && bar.bottom <= innerHeight + 1;
   });
-  await phone.getByRole("button", { name: "Open people and info" }).click();
+  // At phone width People sits in the "More controls" menu.
+  await phone.getByRole("button", { name: "More controls" }).click();
+  await phone.getByRole("menuitem", { name: "People and info" }).click();
+  await phone.locator("#people-panel").waitFor();
   await shot(phone, "people-phone");
 
   step("Ada leaves");
