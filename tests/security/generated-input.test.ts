@@ -112,6 +112,33 @@ const notesFrame = fc.oneof(
 
 // --- Running them -------------------------------------------------------------------------------
 
+let serverUrl = "";
+
+/**
+ * Sends `frames` on sockets to `path`, 40 to a socket (or until the server closes it), waiting each
+ * time until the server has handled them; a close with 1011 (a server error) is noted in `problems`.
+ */
+async function sendOnSockets(path: string, frames: (string | Uint8Array)[], problems: string[], socketOptions: (i: number) => { cookie: string | null; hello: boolean }) {
+  let socket: RoomClient | null = null;
+  let sent = 0;
+  let opened = 0;
+  for (const frame of frames) {
+    if (!socket || socket.ws.readyState !== WebSocket.OPEN || sent >= 40) {
+      if (socket) await settled(socket);
+      const o = socketOptions(opened++);
+      socket = await openRoomSocket(wsUrl(serverUrl, path), { cookie: o.cookie });
+      void socket.closed.then(({ code, reason }) => {
+        if (code === 1011) problems.push(`closed 1011 (${reason})`);
+      });
+      if (o.hello) socket.send({ type: "hello", name: "Fuzz" });
+      sent = 0;
+    }
+    socket.send(frame);
+    sent++;
+  }
+  if (socket) await settled(socket);
+}
+
 /** Waits until the server has handled everything sent on `socket` (a ping answered, or the socket closed), then closes it. */
 async function settled(socket: RoomClient) {
   if (socket.ws.readyState === WebSocket.OPEN && !socket.ws.url.endsWith("/notes")) {
@@ -139,6 +166,7 @@ for (const kind of ["pglite", "postgres"] as const) {
       const res = await fetch(`${server.url}/api/auth/signup`, { method: "POST", headers: { "content-type": "application/json", origin: server.url }, body: JSON.stringify({ email: "fuzz@example.test", username: "fuzzer", password: "a long enough password" }) });
       expect(res.status).toBe(201);
       cookie = res.headers.get("set-cookie")!.split(";")[0]!;
+      serverUrl = server.url;
       // A bystander meeting of two, chatting, that the cases must not disturb.
       const code = ((await (await fetch(`${server.url}/api/meetings`, { method: "POST", headers: { "content-type": "application/json", origin: server.url }, body: "{}" })).json()) as { meeting: { code: string } }).meeting.code;
       for (const name of ["Bystander A", "Bystander B"]) {
@@ -185,23 +213,11 @@ for (const kind of ["pglite", "postgres"] as const) {
       test(`room socket, ${type}: ${RUNS} frames, no server error close, the process lives`, async () => {
         const code = ((await (await fetch(`${server.url}/api/meetings`, { method: "POST", headers: { "content-type": "application/json", origin: server.url }, body: "{}" })).json()) as { meeting: { code: string } }).meeting.code;
         const problems: string[] = [];
-        let socket: RoomClient | null = null;
-        let sentOnSocket = 0;
-        for (const frame of sample(roomFrame(type), type.length * 7)) {
-          if (!socket || socket.ws.readyState !== WebSocket.OPEN || sentOnSocket >= 40) {
-            if (socket) await settled(socket);
-            socket = await openRoomSocket(wsUrl(server.url, `/ws/meetings/${code}`), { cookie: sentOnSocket % 2 ? cookie : null });
-            void socket.closed.then(({ code: closeCode, reason }) => {
-              if (closeCode === 1011) problems.push(`closed 1011 (${reason})`);
-            });
-            // Half the sockets join first, so the frames reach the handlers past hello.
-            if (Math.random() < 0.5) socket.send({ type: "hello", name: "Fuzz" });
-            sentOnSocket = 0;
-          }
-          socket.send(frame);
-          sentOnSocket++;
-        }
-        socket?.close();
+        // Every other socket is signed in; half of them say hello first, so frames reach the handlers past it.
+        await sendOnSockets(`/ws/meetings/${code}`, sample(roomFrame(type), type.length * 7), problems, (i) => ({
+          cookie: i % 2 ? cookie : null,
+          hello: i % 4 < 2,
+        }));
         await Bun.sleep(100);
         expect(server.proc.exitCode).toBeNull();
         expect(problems.slice(0, 5)).toEqual([]);
@@ -211,21 +227,7 @@ for (const kind of ["pglite", "postgres"] as const) {
     test(`notes socket: ${RUNS} binary frames, no server error close, the process lives`, async () => {
       const code = ((await (await fetch(`${server.url}/api/meetings`, { method: "POST", headers: { "content-type": "application/json", origin: server.url }, body: "{}" })).json()) as { meeting: { code: string } }).meeting.code;
       const problems: string[] = [];
-      let socket: RoomClient | null = null;
-      let sent = 0;
-      for (const frame of sample(notesFrame, 99)) {
-        if (!socket || socket.ws.readyState !== WebSocket.OPEN || sent >= 40) {
-          if (socket) await settled(socket);
-          socket = await openRoomSocket(wsUrl(server.url, `/ws/meetings/${code}/notes`));
-          void socket.closed.then(({ code: closeCode, reason }) => {
-            if (closeCode === 1011) problems.push(`closed 1011 (${reason})`);
-          });
-          sent = 0;
-        }
-        socket.send(frame);
-        sent++;
-      }
-      socket?.close();
+      await sendOnSockets(`/ws/meetings/${code}/notes`, sample(notesFrame, 99), problems, () => ({ cookie: null, hello: false }));
       await Bun.sleep(100);
       expect(server.proc.exitCode).toBeNull();
       expect(problems.slice(0, 5)).toEqual([]);
