@@ -70,6 +70,12 @@ describe("loadConfig", () => {
     expect(loadConfig({}).clusterSecret).toBeNull();
   });
 
+  test("SECRET_KEY is read, and refused when short", () => {
+    expect(loadConfig({}).secretKey).toBeNull();
+    expect(loadConfig({ SECRET_KEY: "s".repeat(32) }).secretKey).toBe("s".repeat(32));
+    expect(() => loadConfig({ SECRET_KEY: "short" })).toThrow(/SECRET_KEY must be at least 32 characters/);
+  });
+
   test("METRICS_TOKEN and JANUS_API_SECRET are read; unset means none", () => {
     expect(loadConfig({}).metricsToken).toBeNull();
     expect(loadConfig({}).janusApiSecret).toBeNull();

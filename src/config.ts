@@ -59,6 +59,8 @@ export interface Config {
   caps: AbuseCaps;
   /** The largest a meeting's notes may grow (encoded Yjs state), in bytes. */
   notesMaxBytes: number;
+  /** Key for the calendar feed tokens; null: one made once and kept in the database. */
+  secretKey: string | null;
 }
 
 export interface AbuseCaps {
@@ -178,6 +180,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   } else if (clusterSecret !== null && clusterSecret.length < 16) {
     problems.push("CLUSTER_SECRET must be at least 16 characters");
   }
+  const secretKey = str("SECRET_KEY");
+  if (secretKey !== null && secretKey.length < 32) problems.push("SECRET_KEY must be at least 32 characters (e.g. `openssl rand -hex 32`)");
   const publicIp = str("JANUS_PUBLIC_IP");
   if (publicIp !== null && !/^(\d{1,3}\.){3}\d{1,3}$/.test(publicIp)) problems.push(`JANUS_PUBLIC_IP must be an IPv4 address (got "${publicIp}")`);
   const config: Config = {
@@ -211,6 +215,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       seatsPerRoom: int("MAX_SEATS_PER_ROOM", 50, 1, 10_000),
     },
     notesMaxBytes: int("NOTES_MAX_BYTES", 4 * 1024 * 1024, 64 * 1024, 1024 * 1024 * 1024),
+    secretKey,
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);

@@ -88,7 +88,7 @@ export function createServices({ config, database, redis, blobs, loginLimits, lo
     trustProxy: config.trustProxy,
     caps: createCaps(counter, config.caps),
     sessions,
-    accounts: createAccounts({ db, sessions, loginGuard, publicUrl: config.publicUrl }),
+    accounts: createAccounts({ db, sessions, loginGuard, publicUrl: config.publicUrl, calendarSecret: config.secretKey ?? undefined }),
     teams,
     meetings,
     notes: createNotes({ db, teams, isLive: (code) => rooms.directory.isLive(code) }),

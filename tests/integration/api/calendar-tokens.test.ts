@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { createCalendarTokens } from "../../../src/auth/index.ts";
 import { schema } from "../../../src/db/index.ts";
-import { useTestApp } from "../../helpers/app.ts";
+import { createTestApp, useTestApp } from "../../helpers/app.ts";
 import { DB_KINDS } from "../../helpers/db.ts";
 
 describe.each(DB_KINDS)("calendar tokens on %s", (kind) => {
@@ -28,5 +28,21 @@ describe.each(DB_KINDS)("calendar tokens on %s", (kind) => {
     const configured = createCalendarTokens({ db: t.database.db, secret: "a configured secret of some length" });
     expect(await configured.token(id, 0)).not.toBe(stored);
     expect(await configured.token(id, 0)).toBe(await createCalendarTokens({ db: t.database.db, secret: "a configured secret of some length" }).token(id, 0));
+  });
+
+  test("SECRET_KEY from the configuration signs the feed addresses, and the feed answers them", async () => {
+    const secretKey = "k".repeat(40);
+    const app = await createTestApp(kind, { config: { secretKey } });
+    try {
+      const u = await app.signedUp("secret-key");
+      const token = new URL(u.user.calendarUrl).searchParams.get("token")!;
+      expect(token).toBe(await createCalendarTokens({ db: app.database.db, secret: secretKey }).token(u.user.id, 0));
+      expect(token).not.toBe(await createCalendarTokens({ db: app.database.db }).token(u.user.id, 0));
+      const feed = await app.client().get(`/api/calendar.ics?token=${token}`);
+      expect(feed.status).toBe(200);
+      expect(feed.text).toContain("BEGIN:VCALENDAR");
+    } finally {
+      await app.close();
+    }
   });
 });
