@@ -29,7 +29,7 @@ export function VideoTile({ tile }: { tile: Tile }) {
 
   return (
     <figure
-      class={`tile${tile.speaking ? " speaking" : ""}${kind === "screen" ? " screen" : ""}${kind === "camera" && p.handRaised ? " hand" : ""}`}
+      class={`tile${tile.speaking ? " speaking" : ""}${p.connection === "reconnecting" ? " away" : ""}${kind === "screen" ? " screen" : ""}${kind === "camera" && p.handRaised ? " hand" : ""}`}
       data-participant-id={p.id}
       data-kind={kind}
       data-speaking={tile.speaking ? "true" : "false"}
@@ -41,6 +41,11 @@ export function VideoTile({ tile }: { tile: Tile }) {
         <div class="avatar" aria-hidden="true">
           <span>{initials(p.name) || "?"}</span>
         </div>
+      )}
+      {kind === "camera" && !isSelf && p.connection === "reconnecting" && (
+        <p class="tile-state" role="status">
+          Reconnecting…
+        </p>
       )}
       <figcaption>
         <span class="name">{label}</span>

@@ -68,7 +68,8 @@ interface Pending {
 }
 
 export function createConnection(o: ConnectionOptions) {
-  const keepalive = o.keepalive ?? { intervalMs: 15_000, timeoutMs: 10_000 };
+  // A silent drop (no close event) is seen within ~9 s; the browser's offline event sooner (lost()).
+  const keepalive = o.keepalive ?? { intervalMs: 5_000, timeoutMs: 4_000 };
   const backoff = o.backoff ?? { minMs: 300, maxMs: 8_000 };
   const requestTimeoutMs = o.requestTimeoutMs ?? 20_000;
   let socket: SocketLike | null = null;
@@ -149,6 +150,17 @@ export function createConnection(o: ConnectionOptions) {
     o.onDrop(Math.round(delay));
   }
 
+  /** Gives up on `ws` (it stopped answering, or the network went away): close it and reconnect. */
+  function giveUp(ws: SocketLike, reason: string) {
+    if (socket !== ws) return;
+    try {
+      ws.close(KEEPALIVE_CLOSE, reason);
+    } catch {
+      // Already closing.
+    }
+    dropped(1006, reason);
+  }
+
   function schedulePing() {
     pingTimer = o.clock.setTimeout(() => {
       pingTimer = null;
@@ -160,13 +172,7 @@ export function createConnection(o: ConnectionOptions) {
         },
         (err: RoomRequestError) => {
           // A socket that stopped answering may never fire `close`: give up on it ourselves.
-          if (err.code !== "TIMEOUT" || socket !== ws) return;
-          try {
-            ws.close(KEEPALIVE_CLOSE, "No answer to keepalive");
-          } catch {
-            // Already closing.
-          }
-          dropped(1006, "No answer to keepalive");
+          if (err.code === "TIMEOUT") giveUp(ws, "No answer to keepalive");
         },
       );
     }, keepalive.intervalMs);
@@ -211,6 +217,10 @@ export function createConnection(o: ConnectionOptions) {
       } catch {
         // Already closed.
       }
+    },
+    /** The network went away (the browser says so): drop the socket now and keep trying to come back. */
+    lost() {
+      if (socket) giveUp(socket, "The network went away");
     },
     get connected() {
       return socket?.readyState === 1;

@@ -73,6 +73,7 @@ export function PeoplePanel({ room, code, onClose, shortcuts }: { room: RoomStat
                 {p.id === me?.id && " (you)"}
               </span>
               <span class="badge">{p.userId ? "Signed in" : "Guest"}</span>
+              {p.connection === "reconnecting" && <span class="badge warn">Reconnecting</span>}
               {p.handRaised && <HandIcon class="hand-indicator" label="Hand raised" />}
               {p.audioMuted && <MicOffIcon class="muted-indicator" label="Microphone muted" />}
             </li>

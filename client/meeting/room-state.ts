@@ -116,6 +116,10 @@ export function createRoomState(deps: RoomStateDeps) {
     },
   });
 
+  // The browser knows before any keepalive that the network went away: say "Reconnecting…" at once.
+  const onOffline = () => connection.lost();
+  globalThis.addEventListener?.("offline", onOffline);
+
   function end(reason: ClosedReason, message: string | null) {
     if (status.value === "closed") return;
     batch(() => {
@@ -125,6 +129,7 @@ export function createRoomState(deps: RoomStateDeps) {
     });
     connection.close();
     media.dispose();
+    globalThis.removeEventListener?.("offline", onOffline);
   }
 
   function welcome(w: Welcome) {

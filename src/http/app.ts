@@ -42,8 +42,9 @@ export function createApp({ services: s, logger, maxBodyBytes = DEFAULT_MAX_BODY
     new Elysia({
       normalize: false,
       // Notes updates may be up to 1 MB (the rooms refuse bigger ones with 4413); Bun drops
-      // anything past this with 1009. Idle sockets are pinged and closed after 40 s of silence.
-      websocket: { maxPayloadLength: 2 * 1024 * 1024, idleTimeout: 40, sendPings: true },
+      // anything past this with 1009. Idle sockets are pinged and closed after 15 s of silence, so a person
+      // whose network went away shows as reconnecting to the others within seconds, not a minute.
+      websocket: { maxPayloadLength: 2 * 1024 * 1024, idleTimeout: 15, sendPings: true },
     })
       .use(
         openapi({

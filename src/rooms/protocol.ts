@@ -86,6 +86,8 @@ export interface Participant {
   videoMuted: boolean;
   handRaised: boolean;
   publishing: { camera: boolean; screen: boolean };
+  /** `reconnecting` while their socket dropped and their seat is held for them. */
+  connection: "live" | "reconnecting";
 }
 
 export interface ChatMessage {

@@ -190,7 +190,10 @@ export function createRoomActor(meeting: RoomMeeting, deps: RoomDeps) {
       }
       resumed.conn = s.conn;
       s.seat = resumed;
+      const wasAway = resumed.participant.connection === "reconnecting";
+      resumed.participant.connection = "live";
       welcome(s);
+      if (wasAway) broadcast({ type: "participant.updated", participant: resumed.participant }, s.conn);
       return media?.joined(resumed.participant.id);
     }
     if (seats.size >= limits.seatsPerRoom) return replyError(s.conn, "RATE_LIMITED", `The meeting is full (${limits.seatsPerRoom} people)`, msg.id);
@@ -207,6 +210,7 @@ export function createRoomActor(meeting: RoomMeeting, deps: RoomDeps) {
       videoMuted: false,
       handRaised: false,
       publishing: { camera: false, screen: false },
+      connection: "live",
     };
     const seat: Seat = { participant, resumeToken: randomToken(24), conn: s.conn, holdTimer: null };
     seats.set(participant.id, seat);
@@ -354,8 +358,11 @@ export function createRoomActor(meeting: RoomMeeting, deps: RoomDeps) {
       seat.conn = null;
       if (isDeliberateClose(code)) endSeat(seat);
       else {
-        // A dropped socket keeps its seat for the grace period; a resume token takes it back.
+        // A dropped socket keeps its seat for the grace period; a resume token takes it back. The
+        // others see the person as reconnecting meanwhile.
         seat.holdTimer = deps.clock.setTimeout(() => mailbox.post(() => endSeat(seat), "seat expired"), deps.graceMs);
+        seat.participant.connection = "reconnecting";
+        broadcast({ type: "participant.updated", participant: seat.participant });
       }
     }
     checkEmpty();
