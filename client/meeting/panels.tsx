@@ -64,6 +64,19 @@ export function PeoplePanel({ room, code, onClose, shortcuts }: { room: RoomStat
         <p class="muted">
           Code: <strong class="code">{code}</strong>
         </p>
+        {room.raisedHands.value.length > 0 && (
+          <>
+            <h3>Hands raised ({room.raisedHands.value.length})</h3>
+            <ol class="hands" aria-label="Hands raised, in the order they went up">
+              {room.raisedHands.value.map((p) => (
+                <li key={p.id}>
+                  {p.name}
+                  {p.id === me?.id && " (you)"}
+                </li>
+              ))}
+            </ol>
+          </>
+        )}
         <h3>In the meeting ({room.participants.value.length})</h3>
         <ul class="people">
           {room.participants.value.map((p) => (

@@ -12,6 +12,9 @@ import { CLOSE, RoomRequestError, type ChatMessage, type MediaKind, type Partici
 
 export type ConnectionStatus = "connecting" | "live" | "reconnecting" | "closed";
 
+/** How long a notice stays up. */
+const NOTICE_MS = 6_000;
+
 /** Why the meeting ended for us, once `status` is "closed". */
 export type ClosedReason = "left" | "not-found" | "forbidden" | "sign-in" | "replaced" | "refused";
 
@@ -71,6 +74,9 @@ export function createRoomState(deps: RoomStateDeps) {
   const videoMuted = signal(deps.videoMuted ?? false);
   const handRaised = signal(false);
   const recording = signal<RecordingInfo | null>(null);
+  /** Short-lived notices for everyone's attention (a hand raised), newest last. */
+  const notices = signal<readonly { id: number; text: string }[]>([]);
+  let nextNotice = 1;
   /** Set when a guest asks to record: recording needs an account. */
   const recordingNeedsSignIn = signal(false);
   let resumeToken: string | null = null;
@@ -162,12 +168,20 @@ export function createRoomState(deps: RoomStateDeps) {
     }
   }
 
+  /** Shows `text` as a notice for a few seconds. */
+  function notify(text: string) {
+    const notice = { id: nextNotice++, text };
+    notices.value = [...notices.value, notice];
+    clock.setTimeout(() => (notices.value = notices.value.filter((n) => n !== notice)), NOTICE_MS);
+  }
+
   function upsert(p: Participant) {
     if (p.id === self.value?.id) {
       // Our own mute state is ours: an echo of an older presence must not flip the buttons back.
       self.value = { ...p, audioMuted: audioMuted.value, videoMuted: videoMuted.value, handRaised: handRaised.value };
       return;
     }
+    if (p.handRaised && !others.value.get(p.id)?.handRaised && others.value.has(p.id)) notify(`${p.name} raised their hand`);
     const next = new Map(others.value);
     next.set(p.id, p);
     others.value = next;
@@ -274,6 +288,14 @@ export function createRoomState(deps: RoomStateDeps) {
     recordingNeedsSignIn: recordingNeedsSignIn as ReadonlySignal<boolean>,
     /** Camera tiles for everyone (you first), then screen shares. */
     tiles,
+    /** Notices that come and go on their own (someone raised a hand). */
+    notices: notices as ReadonlySignal<readonly { id: number; text: string }[]>,
+    /** Everyone whose hand is up, in the order the hands went up. */
+    raisedHands: computed(() =>
+      [...(self.value ? [self.value] : []), ...others.value.values()]
+        .filter((p) => p.handRaised)
+        .sort((a, b) => (a.handRaisedAt ?? "\uffff").localeCompare(b.handRaisedAt ?? "\uffff")),
+    ),
 
     toggleMic() {
       const muted = !audioMuted.value;

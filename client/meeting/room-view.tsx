@@ -208,6 +208,13 @@ function Banners({ room, signedIn }: { room: RoomState; signedIn: boolean }) {
   const rec = room.recording.value;
   return (
     <div class="banners">
+      <div class="notices" role="status">
+        {room.notices.value.map((n) => (
+          <p key={n.id} class="notice">
+            <HandIcon /> {n.text}
+          </p>
+        ))}
+      </div>
       {room.status.value === "reconnecting" && (
         <div class="banner warn" role="status">
           Reconnecting… your seat is kept.

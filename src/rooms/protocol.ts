@@ -85,6 +85,8 @@ export interface Participant {
   audioMuted: boolean;
   videoMuted: boolean;
   handRaised: boolean;
+  /** When the hand went up (ISO time), so hands can be taken in order; null while it is down. */
+  handRaisedAt: string | null;
   publishing: { camera: boolean; screen: boolean };
   /** `reconnecting` while their socket dropped and their seat is held for them. */
   connection: "live" | "reconnecting";

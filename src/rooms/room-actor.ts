@@ -209,6 +209,7 @@ export function createRoomActor(meeting: RoomMeeting, deps: RoomDeps) {
       audioMuted: false,
       videoMuted: false,
       handRaised: false,
+      handRaisedAt: null,
       publishing: { camera: false, screen: false },
       connection: "live",
     };
@@ -268,7 +269,12 @@ export function createRoomActor(meeting: RoomMeeting, deps: RoomDeps) {
       case "presence": {
         if (msg.audioMuted !== undefined) p.audioMuted = msg.audioMuted;
         if (msg.videoMuted !== undefined) p.videoMuted = msg.videoMuted;
-        if (msg.handRaised !== undefined) p.handRaised = msg.handRaised;
+        if (msg.handRaised !== undefined) {
+          // Raising an already raised hand keeps its place in the queue.
+          if (msg.handRaised && !p.handRaised) p.handRaisedAt = new Date(deps.clock.now()).toISOString();
+          if (!msg.handRaised) p.handRaisedAt = null;
+          p.handRaised = msg.handRaised;
+        }
         if (msg.name !== undefined) {
           const name = normalizeName(msg.name, { maxLength: MAX_NAME });
           if (!name.ok) return replyError(s.conn, "INVALID_ARGUMENT", name.message, msg.id);
