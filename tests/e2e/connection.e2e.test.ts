@@ -10,8 +10,8 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { audit, canRunBrowser, launchBrowser, newContext, screenshot } from "../helpers/browser.ts";
+import type { Browser } from "playwright-core";
+import { audit, canRunBrowser, joinMeeting, launchBrowser, newContext, screenshot } from "../helpers/browser.ts";
 import { startServer, type RunningServer } from "../helpers/server.ts";
 
 describe.skipIf(!canRunBrowser)("a dropped connection", () => {
@@ -31,21 +31,12 @@ describe.skipIf(!canRunBrowser)("a dropped connection", () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  async function joinAs(context: BrowserContext, code: string, name: string): Promise<Page> {
-    const page = await context.newPage();
-    await page.goto(`/m/${code}`);
-    await page.getByLabel("Your name").fill(name);
-    await page.getByRole("button", { name: "Join meeting" }).click();
-    await page.getByRole("toolbar", { name: "Meeting controls" }).waitFor();
-    return page;
-  }
-
   test("the page says Reconnecting… within 2 s, the others see the person reconnecting, and coming back keeps the seat", async () => {
     const hostContext = await newContext(browser, { baseURL: server.url });
     const code = ((await (await hostContext.request.post("/api/meetings", { data: {}, headers: { origin: server.url } })).json()) as { meeting: { code: string } }).meeting.code;
-    const host = await joinAs(hostContext, code, "Host");
+    const host = await joinMeeting(hostContext, code, "Host");
     const guestContext = await newContext(browser, { baseURL: server.url });
-    const guest = await joinAs(guestContext, code, "Wanderer");
+    const guest = await joinMeeting(guestContext, code, "Wanderer");
     const guestTile = host.locator('figure[data-self="false"]');
     await guestTile.waitFor();
     const seat = await guestTile.getAttribute("data-participant-id");

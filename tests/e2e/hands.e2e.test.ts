@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { audit, canRunBrowser, launchBrowser, newContext, screenshot } from "../helpers/browser.ts";
+import { audit, canRunBrowser, joinMeeting, launchBrowser, newContext, screenshot } from "../helpers/browser.ts";
 import { startServer, type RunningServer } from "../helpers/server.ts";
 
 describe.skipIf(!canRunBrowser)("raised hands", () => {
@@ -34,12 +34,7 @@ describe.skipIf(!canRunBrowser)("raised hands", () => {
   async function joinAs(code: string, name: string, colorScheme: "light" | "dark" = "light"): Promise<Page> {
     const context = await newContext(browser, { baseURL: server.url, colorScheme });
     contexts.push(context);
-    const page = await context.newPage();
-    await page.goto(`/m/${code}`);
-    await page.getByLabel("Your name").fill(name);
-    await page.getByRole("button", { name: "Join meeting" }).click();
-    await page.getByRole("toolbar", { name: "Meeting controls" }).waitFor();
-    return page;
+    return joinMeeting(context, code, name);
   }
 
   test("the others are told when a hand goes up, and People lists the hands in the order they went up", async () => {

@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { audit, canRunBrowser, launchBrowser, newContext, screenshot, watchErrors } from "../helpers/browser.ts";
+import { audit, canRunBrowser, joinMeeting, launchBrowser, newContext, screenshot, watchErrors } from "../helpers/browser.ts";
 import { startServer, type RunningServer } from "../helpers/server.ts";
 
 /** What a person could notice changing in the room: every control's name and state, open panels and dialogs. */
@@ -34,16 +34,6 @@ describe.skipIf(!canRunBrowser)("the meeting room's keyboard", () => {
   let adaContext: BrowserContext;
   let errors: string[] = [];
 
-  /** Joins the meeting from its pre-join screen. */
-  async function joinRoom(context: BrowserContext, guestName?: string) {
-    const page = await context.newPage();
-    await page.goto(`/m/${code}`);
-    if (guestName) await page.getByLabel("Your name").fill(guestName);
-    await page.getByRole("button", { name: "Join meeting" }).click();
-    await page.getByRole("toolbar", { name: "Meeting controls" }).waitFor();
-    return page;
-  }
-
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "dictate-keyboard-"));
     server = await startServer({ DATA_DIR: dir });
@@ -52,7 +42,7 @@ describe.skipIf(!canRunBrowser)("the meeting room's keyboard", () => {
     const headers = { origin: server.url };
     expect((await adaContext.request.post("/api/auth/signup", { data: { email: "ada@example.test", username: "ada", password: "a long enough password" }, headers })).status()).toBe(201);
     code = ((await (await adaContext.request.post("/api/meetings", { data: {}, headers })).json()) as { meeting: { code: string } }).meeting.code;
-    ada = await joinRoom(adaContext);
+    ada = await joinMeeting(adaContext, code);
     errors = watchErrors(ada);
   }, 60_000);
 
@@ -153,7 +143,7 @@ describe.skipIf(!canRunBrowser)("the meeting room's keyboard", () => {
   });
 
   test("a guest pressing record is asked to sign in, not to confirm", async () => {
-    const guest = await joinRoom(await newContext(browser, { baseURL: server.url }), "Grace");
+    const guest = await joinMeeting(await newContext(browser, { baseURL: server.url }), code, "Grace");
     await guest.getByRole("button", { name: "Start recording" }).click();
     await guest.getByRole("dialog", { name: "Sign in to record" }).waitFor();
     expect(await guest.getByRole("dialog", { name: "Start recording?" }).count()).toBe(0);
@@ -164,7 +154,7 @@ describe.skipIf(!canRunBrowser)("the meeting room's keyboard", () => {
     test(`${scheme}, phone width: the people panel with its keyboard switch and the recording dialog are accessible`, async () => {
       const context = await newContext(browser, { baseURL: server.url, colorScheme: scheme, phone: true });
       await context.addCookies(await adaContext.cookies());
-      const page = await joinRoom(context);
+      const page = await joinMeeting(context, code);
       // At phone width People and Record are items of the toolbar's More menu.
       const more = page.getByRole("button", { name: "More controls" });
       await more.click();

@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
-import { audit, canRunBrowser, launchBrowser, newContext, screenshot, watchErrors } from "../helpers/browser.ts";
+import { audit, canRunBrowser, joinMeeting, launchBrowser, newContext, screenshot, watchErrors } from "../helpers/browser.ts";
 import { startServer, type RunningServer } from "../helpers/server.ts";
 
 describe.skipIf(!canRunBrowser)("every page, in Chromium", () => {
@@ -224,12 +224,7 @@ describe.skipIf(!canRunBrowser)("every page, in Chromium", () => {
       const join = async (name: string, phone = false) => {
         const context = await newContext(browser, { baseURL: server.url, phone });
         contexts.push(context);
-        const page = await context.newPage();
-        await page.goto(`/m/${code}`);
-        await page.getByLabel("Your name").fill(name);
-        await page.getByRole("button", { name: "Join meeting" }).click();
-        await page.getByRole("toolbar", { name: "Meeting controls" }).waitFor();
-        return page;
+        return joinMeeting(context, code, name);
       };
       const laptop = await join("Guest 1");
       for (let i = 2; i <= 7; i++) await join(`Guest ${i}`);

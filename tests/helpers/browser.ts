@@ -95,3 +95,16 @@ export async function audit(page: Page): Promise<string[]> {
   }[];
   return violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${v.id}: ${v.help} at ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
 }
+
+/**
+ * Opens the meeting `code` in a new page of `context` and joins it from the pre-join screen, as a
+ * guest named `guestName` (signed-in contexts give none); resolves once the room's toolbar shows.
+ */
+export async function joinMeeting(context: BrowserContext, code: string, guestName?: string): Promise<Page> {
+  const page = await context.newPage();
+  await page.goto(`/m/${code}`);
+  if (guestName) await page.getByLabel("Your name").fill(guestName);
+  await page.getByRole("button", { name: "Join meeting" }).click();
+  await page.getByRole("toolbar", { name: "Meeting controls" }).waitFor();
+  return page;
+}
