@@ -56,6 +56,9 @@ export function createServices({ config, database, redis, blobs, loginLimits, lo
     meetings,
     logger,
     graceMs: config.roomGraceMs,
+    // Every node of a cluster holds CLUSTER_SECRET; a lone server may have SECRET_KEY (else the
+    // rooms make their own, and a restart forgets who was who).
+    seatKey: config.clusterSecret ?? config.secretKey ?? undefined,
     clock,
     limits: roomLimits ?? { ...DEFAULT_ROOM_LIMITS, notesMaxDocBytes: config.notesMaxBytes, seatsPerRoom: config.caps.seatsPerRoom },
     directory,

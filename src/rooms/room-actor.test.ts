@@ -123,6 +123,42 @@ describe("RoomActor", () => {
     await actor.dispose();
   });
 
+  test("a room loaded afresh gives a genuine resume token its participant back; a forged or borrowed one gets a new seat", async () => {
+    const first = setup({ seatKey: "k".repeat(32) });
+    await first.actor.start();
+    const a = fakeConn("a");
+    first.actor.attach("room", a, { userId: "u-1", username: "ana" }).frame(JSON.stringify({ type: "hello" }));
+    await settle();
+    const welcome = a.json()[0];
+    await first.actor.dispose();
+
+    // The same meeting on another node (same key): the token brings back the same id.
+    const second = setup({ seatKey: "k".repeat(32) });
+    await second.actor.start();
+    const back = fakeConn("back");
+    second.actor.attach("room", back, { userId: "u-1", username: "ana" }).frame(JSON.stringify({ type: "hello", resume: welcome.resumeToken }));
+    const thief = fakeConn("thief");
+    second.actor.attach("room", thief, { userId: "u-2", username: "eve" }).frame(JSON.stringify({ type: "hello", resume: welcome.resumeToken }));
+    const forged = fakeConn("forged");
+    second.actor
+      .attach("room", forged, { userId: null, username: null })
+      .frame(JSON.stringify({ type: "hello", name: "Guest", resume: `${welcome.self.id}.AAAA` }));
+    await settle();
+    expect(back.json()[0]).toMatchObject({ type: "welcome", self: { id: welcome.self.id, name: "ana" }, resumeToken: welcome.resumeToken });
+    expect(thief.json()[0].self.id).not.toBe(welcome.self.id);
+    expect(forged.json()[0].self.id).not.toBe(welcome.self.id);
+    await second.actor.dispose();
+
+    // Another key (another cluster) does not honour it.
+    const other = setup({ seatKey: "x".repeat(32) });
+    await other.actor.start();
+    const c = fakeConn("c");
+    other.actor.attach("room", c, { userId: "u-1", username: "ana" }).frame(JSON.stringify({ type: "hello", resume: welcome.resumeToken }));
+    await settle();
+    expect(c.json()[0].self.id).not.toBe(welcome.self.id);
+    await other.actor.dispose();
+  });
+
   test("a flood is refused with 4429 before it reaches the mailbox; the clock refills the bucket", async () => {
     const { actor, clock } = setup({ limits: { ...DEFAULT_ROOM_LIMITS, messagesPerSecond: 10, burst: 5, notesMessagesPerSecond: 10, notesBurst: 5, badFrames: 20, chatHistory: 10 } });
     await actor.start();

@@ -1,3 +1,4 @@
+import { createHmac, timingSafeEqual } from "node:crypto";
 import type { Logger } from "pino";
 import { randomToken } from "../auth/index.ts";
 import type { NotesStore, NotesWriter } from "../notes/index.ts";
@@ -81,6 +82,11 @@ export interface RoomDeps {
   /** Called once, when the room has finished disposing (it may then be loaded again). */
   onDisposed?(): void;
   metrics?: { notesUpdate(): void };
+  /**
+   * Signs resume tokens, so a room loaded afresh (another node took it over after its owner died, or
+   * this process restarted) gives a returning socket back its participant id. The same on every node.
+   */
+  seatKey?: string;
 }
 
 interface Seat {
@@ -100,12 +106,29 @@ interface RoomSocket {
 
 const newId = () => randomToken(9);
 
+/** `<participant id>.<HMAC of meeting, participant and user>`: checkable by any node holding the key. */
+function seatToken(key: string, meetingId: string, participantId: string, userId: string | null) {
+  return `${participantId}.${createHmac("sha256", key).update(`${meetingId}:${participantId}:${userId ?? ""}`).digest("base64url")}`;
+}
+
+/** The participant id a resume token was issued for, if it is genuine (for this meeting and user). */
+function seatTokenId(key: string, meetingId: string, token: string, userId: string | null): string | null {
+  const dot = token.indexOf(".");
+  if (dot <= 0) return null;
+  const id = token.slice(0, dot);
+  const expected = Buffer.from(seatToken(key, meetingId, id, userId));
+  const given = Buffer.from(token);
+  return given.length === expected.length && timingSafeEqual(given, expected) ? id : null;
+}
+
 /**
  * One live meeting. Every message of the room goes through one serial mailbox, so the state below
  * needs no locks; a handler that throws fails that one message, never the room.
  */
 export function createRoomActor(meeting: RoomMeeting, deps: RoomDeps) {
   const limits = deps.limits ?? DEFAULT_ROOM_LIMITS;
+  // Without a shared key, tokens still work within this actor's life (the key is its own).
+  const seatKey = deps.seatKey ?? randomToken(32);
   const log = deps.logger.child({ room: meeting.code });
   const seats = new Map<string, Seat>();
   const roomSockets = new Map<Connection, RoomSocket>();
@@ -202,8 +225,11 @@ export function createRoomActor(meeting: RoomMeeting, deps: RoomDeps) {
     const name = given?.value ?? s.principal.username ?? "";
     if (!name) return replyError(s.conn, "INVALID_ARGUMENT", "Guests must give a name", msg.id);
     if (!s.principal.userId && takenByMember(name)) return replyError(s.conn, "CONFLICT", "Someone signed in here goes by that name; choose another", msg.id);
+    // A genuine token this room has no seat for was issued by an earlier actor of the meeting (on
+    // a node that died, or before a restart): the person comes back as the participant they were.
+    const returning = msg.resume ? seatTokenId(seatKey, meeting.id, msg.resume, s.principal.userId) : null;
     const participant: Participant = {
-      id: newId(),
+      id: returning !== null && !seats.has(returning) ? returning : newId(),
       name,
       userId: s.principal.userId,
       audioMuted: false,
@@ -213,7 +239,7 @@ export function createRoomActor(meeting: RoomMeeting, deps: RoomDeps) {
       publishing: { camera: false, screen: false },
       connection: "live",
     };
-    const seat: Seat = { participant, resumeToken: randomToken(24), conn: s.conn, holdTimer: null };
+    const seat: Seat = { participant, resumeToken: seatToken(seatKey, meeting.id, participant.id, participant.userId), conn: s.conn, holdTimer: null };
     seats.set(participant.id, seat);
     s.seat = seat;
     welcome(s);

@@ -16,6 +16,8 @@ export interface RoomsDeps {
   meetings: Meetings;
   logger: Logger;
   graceMs: number;
+  /** Signs resume tokens (see RoomDeps.seatKey). */
+  seatKey?: string;
   clock?: Clock;
   limits?: RoomLimits;
   /** Builds the directory from the actor factory; the in-process one by default. */
@@ -37,6 +39,7 @@ export function createRooms(deps: RoomsDeps) {
     createRoomActor(meeting, {
       clock: deps.clock ?? systemClock,
       graceMs: deps.graceMs,
+      seatKey: deps.seatKey,
       notesStore,
       notesWriter,
       records: deps.meetings,
