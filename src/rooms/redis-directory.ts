@@ -17,6 +17,8 @@ export interface RedisDirectoryOptions {
   secret: string;
   leaseMs?: number;
   renewMs?: number;
+  /** How often the nodes this one relays to (or from) are checked for a subscriber. */
+  watchMs?: number;
   /** Counts relay messages: sent, received, and received but dropped for a missing or bad signature. */
   onRelay?(direction: "in" | "out" | "rejected"): void;
 }
@@ -60,10 +62,50 @@ const decode = (m: { d: string; b?: 1 }) => (m.b ? new Uint8Array(Buffer.from(m.
  * or its lease lapsed), the next open takes the lease and loads the room here from the database;
  * the notes' fencing token keeps a former owner from writing after that.
  */
+/** A socket accepted here whose room lives elsewhere, or moved here when its owner died. */
+interface Relay {
+  conn: Connection;
+  meeting: RoomMeeting;
+  channel: Channel;
+  principal: Principal;
+  /** Id of the current relay to `owner`; a new one per move, so nothing of an old relay crosses over. */
+  sid: string;
+  /** The node its frames go to; null while it moves, or once it lives here (`local`). */
+  owner: string | null;
+  local: SocketSink | null;
+  /** Frames that arrived while it moved, or that its owner did not receive (PUBLISH answered 0). */
+  queue: (string | Uint8Array)[];
+  /** What a new owner is told again: the client's hello (room), or its first sync step 1 and latest awareness (notes). */
+  hello: Record<string, unknown> | null;
+  resume: string | null;
+  step1: Uint8Array | null;
+  awareness: Uint8Array | null;
+  closed: boolean;
+}
+
+/** Zero subscribers seen this many checks in a row (`watchMs` apart) means the node is gone. */
+const GONE_AFTER_CHECKS = 2;
+/** After our own Redis connection comes back, other nodes' subscriptions need a moment too: no verdicts then. */
+const SETTLE_AFTER_RECONNECT_MS = 2_000;
+
+/**
+ * One node owns each room, by a Redis lease (`SET NX PX`, renewed by compare-and-extend). A node
+ * that gets a socket for a room owned elsewhere relays the socket's frames to the owner over
+ * pub/sub (`<prefix>node:<id>` channels).
+ *
+ * When an owner dies, the nodes relaying to it notice within about half a second (its channel has
+ * no subscriber any more: PUBLISH reaches nobody, and a watchdog asks PUBSUB NUMSUB), clear its
+ * lease with compare-and-delete, and re-home the room: the first to take the lease loads it from
+ * the database, and every relaying node moves its sockets onto the new home, saying the client's
+ * hello again (its signed resume token keeps its participant) or its sync step 1 (the new owner
+ * answers with what the client lacks). The clients notice nothing but a fresh welcome. The notes'
+ * fencing token keeps a former owner from writing after that.
+ */
 export function createRedisDirectory(createActor: ActorFactory, options: RedisDirectoryOptions) {
   const { redis, subscriber, prefix, nodeId, logger } = options;
   const leaseMs = options.leaseMs ?? 10_000;
   const renewMs = options.renewMs ?? 3_000;
+  const watchMs = options.watchMs ?? 250;
   const log = logger.child({ node: nodeId });
   const ownerKey = (code: string) => `${prefix}room:${code}:owner`;
   const channelOf = (node: string) => `${prefix}node:${node}`;
@@ -71,12 +113,20 @@ export function createRedisDirectory(createActor: ActorFactory, options: RedisDi
 
   /** Leases this node holds: room code → the value we set. */
   const leases = new Map<string, string>();
-  /** Sockets accepted here whose room lives on another node. */
-  const relayed = new Map<string, { conn: Connection; owner: string; code: string }>();
+  /** Sockets accepted here whose room lives (or lived) on another node, by relay id. */
+  const relays = new Map<string, Relay>();
   /** Sockets relayed to us, as the owner: their sinks, or the frames that came before the sink. */
   const remote = new Map<string, { sink: SocketSink | null; early: Wire[]; from: string }>();
+  /** Rooms being re-homed here, so concurrent discoveries of one death do one move. */
+  const rehoming = new Map<string, Promise<void>>();
+  /** Nodes seen without a subscriber, and how many checks in a row. */
+  const silent = new Map<string, number>();
   let renewTimer: ReturnType<typeof setInterval> | null = null;
+  let watchTimer: ReturnType<typeof setInterval> | null = null;
+  let watching = false;
+  let readyAt = Date.now();
   let stopped = false;
+  let relaySeq = 0;
 
   const local = createLocalRooms((meeting, onDisposed) =>
     createActor(meeting, () => {
@@ -107,6 +157,12 @@ export function createRedisDirectory(createActor: ActorFactory, options: RedisDi
       try {
         const ok = await redis.eval(EXTEND, 1, ownerKey(code), value, String(leaseMs));
         if (ok === 1) continue;
+        // Gone (Redis restarted empty, or it lapsed while Redis was away): nobody else holds it
+        // if we can set it again. Taken by another node: that node serves the room now.
+        if ((await redis.set(ownerKey(code), value, "PX", leaseMs, "NX")) === "OK") {
+          log.warn({ code }, "the lease of a room had vanished from Redis; took it again");
+          continue;
+        }
         log.warn({ code }, "lost the lease of a room; closing it here");
         leases.delete(code);
         await local.get(code)?.dispose("fenced");
@@ -124,6 +180,12 @@ export function createRedisDirectory(createActor: ActorFactory, options: RedisDi
     return true;
   }
 
+  /** Whether `node` has a subscriber on its channel, i.e. is alive. */
+  async function listening(node: string): Promise<boolean> {
+    const [, listeners] = (await redis.pubsub("NUMSUB", channelOf(node))) as [string, number];
+    return Number(listeners) > 0;
+  }
+
   /** Where the room for `code` lives now, taking it here when nobody has it. */
   async function ownerOf(code: string): Promise<string> {
     for (let attempt = 0; attempt < 5; attempt++) {
@@ -139,8 +201,7 @@ export function createRedisDirectory(createActor: ActorFactory, options: RedisDi
         leases.set(code, current);
         return nodeId;
       }
-      const [, listeners] = (await redis.pubsub("NUMSUB", channelOf(owner))) as [string, number];
-      if (Number(listeners) > 0) return owner;
+      if (await listening(owner)) return owner;
       // Nobody listens for the owner any more: it died. Clear its lease (only if unchanged) and retry.
       log.info({ code, owner }, "room owner is gone; taking the room over");
       await redis.eval(RELEASE, 1, ownerKey(code), current);
@@ -148,26 +209,185 @@ export function createRedisDirectory(createActor: ActorFactory, options: RedisDi
     throw new Error(`could not place room ${code}`);
   }
 
+  /** Remembers what a new owner must be told again about this socket (see Relay). */
+  function note(r: Relay, data: string | Uint8Array) {
+    if (r.channel === "room") {
+      if (typeof data !== "string" || !data.includes('"hello"')) return;
+      try {
+        const m = JSON.parse(data);
+        if (m?.type === "hello") r.hello = m;
+      } catch {
+        // Not JSON: the owner will say so.
+      }
+    } else if (typeof data !== "string" && data.byteLength > 1) {
+      if (data[0] === 0 && data[1] === 0) r.step1 ??= data; // sync step 1: the client's state then
+      else if (data[0] === 1) r.awareness = data;
+    }
+  }
+
+  /** The frames that re-introduce a moved socket to its room's new home. */
+  function introduction(r: Relay): (string | Uint8Array)[] {
+    if (r.channel === "room") {
+      if (!r.hello) return [];
+      const { id: _id, ...hello } = r.hello;
+      return [JSON.stringify({ ...hello, ...(r.resume ?? hello.resume ? { resume: r.resume ?? hello.resume } : {}) })];
+    }
+    return [r.step1, r.awareness].filter((x): x is Uint8Array => x !== null);
+  }
+
+  function deliver(r: Relay, data: string | Uint8Array) {
+    if (r.local) return r.local.frame(data);
+    const owner = r.owner;
+    if (owner === null) return void r.queue.push(data);
+    const sid = r.sid;
+    void publish(owner, { t: "frame", sid, ...encode(data) }).then(
+      (n) => {
+        if (n > 0 || r.sid !== sid || r.closed) return;
+        // Nobody received it: keep it for wherever the room goes, and hold what follows.
+        r.queue.push(data);
+        suspect(owner);
+      },
+      () => {
+        // Redis is unreachable: the client reconnects (and is told to try later while it lasts).
+        closeRelay(r, CLOSE.RESTART, "Room moved; reconnect");
+      },
+    );
+  }
+
+  function closeRelay(r: Relay, code: number, reason: string) {
+    if (r.closed) return;
+    r.closed = true;
+    relays.delete(r.sid);
+    r.conn.close(code, reason);
+  }
+
+  /** Relays `r` to `owner` under a new relay id, introducing it again if it had been talking to another. */
+  async function relayTo(r: Relay, owner: string, reintroduce: boolean) {
+    relays.delete(r.sid);
+    r.sid = `${nodeId}.${r.conn.id}.${relaySeq++}`;
+    relays.set(r.sid, r);
+    r.owner = null;
+    const sent = await publish(owner, { t: "open", sid: r.sid, from: nodeId, ch: r.channel, meeting: r.meeting, principal: r.principal });
+    if (r.closed) return void publish(owner, { t: "close", sid: r.sid, code: CLOSE.ABNORMAL }).catch(() => {});
+    if (sent === 0) {
+      // Died (or moved) just now: look again.
+      return suspect(owner, r.meeting.code);
+    }
+    r.owner = owner;
+    const pending = [...(reintroduce ? introduction(r) : []), ...r.queue.splice(0)];
+    for (const data of pending) deliver(r, data);
+  }
+
+  /** Attaches `r` to the room that now lives here, introducing it if it had been relayed before. */
+  async function attachHere(r: Relay, reintroduce: boolean) {
+    r.owner = null;
+    const sink = await local.attach(r.meeting, r.channel, r.conn, r.principal);
+    if (r.closed) return sink.closed(CLOSE.ABNORMAL);
+    relays.delete(r.sid);
+    r.local = sink;
+    const pending = [...(reintroduce ? introduction(r) : []), ...r.queue.splice(0)];
+    for (const data of pending) sink.frame(data);
+  }
+
+  /**
+   * `owner` may be gone. Confirmed gone, every room relayed to it moves: the lease is cleared if it
+   * is still the dead owner's, the room placed anew, and each socket moved there. With `code`, a
+   * room whose owner changed while we relayed to it is placed again even if `owner` lives.
+   */
+  function suspect(owner: string, code?: string) {
+    void (async () => {
+      let alive: boolean;
+      try {
+        alive = await listening(owner);
+      } catch {
+        alive = true; // Redis is away: nothing can be decided now; frames wait in the queues.
+      }
+      const codes = new Set<string>();
+      for (const r of relays.values()) if (!r.closed && !r.local && (r.owner === owner || r.owner === null)) codes.add(r.meeting.code);
+      if (code) codes.add(code);
+      if (alive) {
+        // A stray zero (it was resubscribing): send the held frames after all.
+        for (const r of relays.values()) if (r.owner === owner && r.queue.length > 0) for (const d of r.queue.splice(0)) deliver(r, d);
+        if (!code) return;
+      }
+      for (const c of codes) void rehome(c, alive ? null : owner);
+    })();
+  }
+
+  function rehome(code: string, deadOwner: string | null): Promise<void> {
+    let pending = rehoming.get(code);
+    if (pending) return pending;
+    pending = (async () => {
+      // Those relayed to the dead owner, and those left waiting (owner null) by a failed open.
+      const moving = [...relays.values()].filter((r) => r.meeting.code === code && !r.closed && !r.local && (r.owner === null || r.owner === deadOwner));
+      for (const r of moving) r.owner = null;
+      const started = Date.now();
+      try {
+        if (deadOwner) {
+          const current = await redis.get(ownerKey(code));
+          if (current?.startsWith(`${deadOwner}:`)) await redis.eval(RELEASE, 1, ownerKey(code), current);
+        }
+        const owner = await ownerOf(code);
+        await Promise.all(moving.map((r) => (owner === nodeId ? attachHere(r, true) : relayTo(r, owner, true))));
+        log.info({ code, from: deadOwner, to: owner, sockets: moving.length, ms: Date.now() - started }, "moved a room's relayed sockets to its new home");
+      } catch (err) {
+        log.warn({ err, code }, "could not re-home a room; its sockets reconnect");
+        for (const r of moving) closeRelay(r, CLOSE.RESTART, "Room moved; reconnect");
+      }
+    })().finally(() => rehoming.delete(code));
+    rehoming.set(code, pending);
+    return pending;
+  }
+
+  /** Checks the nodes we relay to, and those relaying to us: a node without a subscriber died. */
+  async function watch() {
+    if (watching || stopped) return;
+    watching = true;
+    try {
+      const owners = new Set<string>();
+      for (const r of relays.values()) if (r.owner && !r.closed) owners.add(r.owner);
+      const senders = new Set<string>();
+      for (const e of remote.values()) senders.add(e.from);
+      const nodes = [...new Set([...owners, ...senders])];
+      if (nodes.length === 0) return;
+      const counts = (await redis.pubsub("NUMSUB", ...nodes.map(channelOf))) as (string | number)[];
+      const settling = Date.now() - readyAt < SETTLE_AFTER_RECONNECT_MS;
+      nodes.forEach((node, i) => {
+        if (Number(counts[i * 2 + 1]) > 0 || settling) return void silent.delete(node);
+        const times = (silent.get(node) ?? 0) + 1;
+        silent.set(node, times);
+        if (times < GONE_AFTER_CHECKS) return;
+        silent.delete(node);
+        log.warn({ gone: node }, "a node stopped listening; moving what it served");
+        if (owners.has(node)) suspect(node);
+        // Sockets it relayed to us dropped with it: their seats are held for their return.
+        for (const [sid, e] of remote) if (e.from === node) handleOwnerMessage({ t: "close", sid, code: CLOSE.ABNORMAL });
+      });
+    } catch {
+      // Redis is away; the next check tries again.
+    } finally {
+      watching = false;
+    }
+  }
+
   async function open(meeting: RoomMeeting, channel: Channel, conn: Connection, principal: Principal): Promise<SocketSink> {
     const owner = await ownerOf(meeting.code);
     if (owner === nodeId) return local.attach(meeting, channel, conn, principal);
 
-    const sid = `${nodeId}.${conn.id}`;
-    relayed.set(sid, { conn, owner, code: meeting.code });
-    const gone = () => {
-      // The owner stopped listening: send the client away to reconnect, which re-homes the room.
-      if (relayed.delete(sid)) conn.close(CLOSE.RESTART, "Room moved; reconnect");
-    };
-    const sent = await publish(owner, { t: "open", sid, from: nodeId, ch: channel, meeting, principal });
-    if (sent === 0) gone();
+    const r: Relay = { conn, meeting, channel, principal, sid: "", owner: null, local: null, queue: [], hello: null, resume: null, step1: null, awareness: null, closed: false };
+    await relayTo(r, owner, false);
     return {
       frame(data) {
-        if (!relayed.has(sid)) return;
-        void publish(owner, { t: "frame", sid, ...encode(data) }).then((n) => n === 0 && gone(), gone);
+        if (r.closed) return;
+        if (!r.local) note(r, data);
+        deliver(r, data);
       },
       closed(code) {
-        if (!relayed.delete(sid)) return;
-        void publish(owner, { t: "close", sid, code }).catch(() => {});
+        if (r.closed) return;
+        r.closed = true;
+        relays.delete(r.sid);
+        if (r.local) return r.local.closed(code);
+        if (r.owner) void publish(r.owner, { t: "close", sid: r.sid, code }).catch(() => {});
       },
     };
   }
@@ -238,26 +458,43 @@ export function createRedisDirectory(createActor: ActorFactory, options: RedisDi
       case "close": {
         // Either a relayed client closed (we own the room), or the owner closed a socket we relay.
         if (remote.has(m.sid)) return handleOwnerMessage(m);
-        const r = relayed.get(m.sid);
-        if (r) {
-          relayed.delete(m.sid);
-          r.conn.close(m.code, m.reason ?? "");
-        }
+        const r = relays.get(m.sid);
+        if (r) closeRelay(r, m.code, m.reason ?? "");
         return;
       }
       case "send": {
-        relayed.get(m.sid)?.conn.send(decode(m));
+        const r = relays.get(m.sid);
+        if (!r || r.closed) return;
+        const data = decode(m);
+        // The resume token the owner gave: a new owner gets it back if the room moves.
+        if (typeof data === "string" && data.startsWith('{"type":"welcome"')) {
+          try {
+            r.resume = JSON.parse(data).resumeToken ?? r.resume;
+          } catch {
+            // Only the owner writes these.
+          }
+        }
+        r.conn.send(data);
         return;
       }
     }
   }
+
+  const onReady = () => {
+    readyAt = Date.now();
+    // Leases may have vanished with Redis: say ours again before other nodes place our rooms.
+    void renewAll();
+  };
 
   const directory: RoomDirectory & { start(): Promise<void>; nodeId: string; ownsLease(code: string): boolean } = {
     nodeId,
     async start() {
       subscriber.on("message", onMessage);
       await subscriber.subscribe(myChannel);
+      redis.on("ready", onReady);
+      subscriber.on("ready", onReady);
       renewTimer = setInterval(() => void renewAll(), renewMs);
+      watchTimer = setInterval(() => void watch(), watchMs);
     },
     open,
     localRooms: local.rooms,
@@ -269,8 +506,10 @@ export function createRedisDirectory(createActor: ActorFactory, options: RedisDi
       if (stopped) return;
       stopped = true;
       if (renewTimer) clearInterval(renewTimer);
-      for (const r of relayed.values()) r.conn.close(CLOSE.RESTART, "Server restarting; reconnect");
-      relayed.clear();
+      if (watchTimer) clearInterval(watchTimer);
+      redis.off("ready", onReady);
+      subscriber.off("ready", onReady);
+      for (const r of [...relays.values()]) closeRelay(r, CLOSE.RESTART, "Server restarting; reconnect");
       await local.shutdown();
       for (const code of [...leases.keys()]) await release(code);
       subscriber.off("message", onMessage);
