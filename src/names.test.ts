@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { AppError } from "./errors.ts";
-import { normalizeName, requireName } from "./names.ts";
+import { normalizeName, requireDisplayName, requireName, requireUsername } from "./names.ts";
 
 describe("normalizeName", () => {
   test("trims and applies NFKC", () => {
@@ -63,5 +63,29 @@ describe("requireName", () => {
     expect(e.code).toBe("INVALID_ARGUMENT");
     expect(e.status).toBe(422);
     expect(e.fields?.title).toMatch(/invisible|control/i);
+  });
+});
+
+describe("display names and usernames", () => {
+  test("a display name may hold spaces (runs become one); a username may not", () => {
+    expect(requireDisplayName("  Ada   Lovelace ")).toBe("Ada Lovelace");
+    expect(requireDisplayName("María José de la Cruz")).toBe("María José de la Cruz");
+    expect(requireDisplayName("Ｊｏｈｎ　Ｓｍｉｔｈ")).toBe("John Smith");
+    expect(() => requireUsername("ada lovelace")).toThrow(AppError);
+    expect(requireUsername("ada_lovelace")).toBe("ada_lovelace");
+  });
+
+  test("a display name is refused when empty, too long, or with a tab, newline or invisible character", () => {
+    for (const bad of ["", "   ", "a".repeat(61), "Ada\tLovelace", "Ada\nLovelace", "Ada\u200BLovelace", "Ada\u202ELovelace"]) {
+      let caught: unknown;
+      try {
+        requireDisplayName(bad);
+      } catch (err) {
+        caught = err;
+      }
+      expect(caught, JSON.stringify(bad)).toBeInstanceOf(AppError);
+      expect((caught as AppError).fields?.displayName).toBeString();
+    }
+    expect(requireDisplayName("a".repeat(60))).toHaveLength(60);
   });
 });

@@ -54,3 +54,12 @@ export function requireUsername(raw: string, field = "username"): string {
   if (!usernameShape.test(value)) throw new AppError("INVALID_ARGUMENT", USERNAME_MESSAGE, { fields: { [field]: USERNAME_MESSAGE } });
   return value;
 }
+
+/** Display names: what teammates see. Spaces are welcome (runs of them count as one); 1 to 60 characters, as the room takes a name (MAX_NAME). */
+export const DISPLAY_NAME_RULES: NameRules = { minLength: 1, maxLength: 60 };
+
+/** A display name as stored: the name rule, with runs of spaces inside it made one. */
+export function requireDisplayName(raw: string, field = "displayName"): string {
+  // Invisible and control characters are refused first (a tab or newline is one): only spaces are collapsed.
+  return requireName(field, raw, DISPLAY_NAME_RULES).replace(/ {2,}/g, " ");
+}

@@ -10,7 +10,7 @@ import {
 } from "../auth/index.ts";
 import { isUniqueViolation, schema, type Db } from "../db/index.ts";
 import { AppError, conflict, notFound } from "../errors.ts";
-import { requireUsername } from "../names.ts";
+import { requireDisplayName, requireUsername } from "../names.ts";
 
 const { users, teams, teamMembers } = schema;
 
@@ -18,7 +18,10 @@ const { users, teams, teamMembers } = schema;
 export interface UserView {
   id: string;
   email: string;
+  /** The handle: unique, no spaces. */
   username: string;
+  /** What teammates see (spaces allowed); the username until one is set. */
+  displayName: string;
   createdAt: string;
   /** The ICS feed with its secret token. */
   calendarUrl: string;
@@ -27,11 +30,14 @@ export interface UserView {
 export interface SignupInput {
   email: string;
   username: string;
+  /** Optional: without one, the username is shown. */
+  displayName?: string;
   password: string;
 }
 
 export interface ProfileChanges {
   username?: string;
+  displayName?: string;
   email?: string;
   password?: string;
   currentPassword?: string;
@@ -54,7 +60,10 @@ export interface RequestInfo {
   address: string;
 }
 
-type ViewedUser = Pick<SessionUser, "id" | "email" | "username" | "calendarTokenVersion" | "createdAt">;
+type ViewedUser = Pick<SessionUser, "id" | "email" | "username" | "displayName" | "calendarTokenVersion" | "createdAt">;
+
+/** The name teammates see: the display name, or for accounts from before there was one, the username. */
+export const shownName = (u: { username: string; displayName: string | null }) => u.displayName ?? u.username;
 
 const normalizeEmail = (email: string) => email.trim().toLowerCase();
 
@@ -64,6 +73,7 @@ export function createAccounts({ db, sessions, loginGuard, publicUrl, calendarSe
     id: u.id,
     email: u.email,
     username: u.username,
+    displayName: shownName(u),
     createdAt: u.createdAt.toISOString(),
     calendarUrl: `${publicUrl}/api/calendar.ics?token=${await calendarTokens.token(u.id, u.calendarTokenVersion)}`,
   });
@@ -86,6 +96,7 @@ export function createAccounts({ db, sessions, loginGuard, publicUrl, calendarSe
 
     async signup(input: SignupInput): Promise<UserView> {
       const username = requireUsername(input.username);
+      const displayName = input.displayName === undefined ? null : requireDisplayName(input.displayName);
       const passwordHash = await hashPassword(input.password);
       const id = crypto.randomUUID();
       try {
@@ -95,6 +106,7 @@ export function createAccounts({ db, sessions, loginGuard, publicUrl, calendarSe
             id,
             email: normalizeEmail(input.email),
             username,
+            displayName,
             passwordHash,
             calendarTokenHash: await calendarHash(id, 0),
           })
@@ -131,6 +143,7 @@ export function createAccounts({ db, sessions, loginGuard, publicUrl, calendarSe
       if (!current) throw notFound("User");
       const values: Partial<typeof users.$inferInsert> = {};
       if (changes.username !== undefined) values.username = requireUsername(changes.username);
+      if (changes.displayName !== undefined) values.displayName = requireDisplayName(changes.displayName);
       const newEmail = changes.email === undefined ? undefined : normalizeEmail(changes.email);
       const emailChanges = newEmail !== undefined && newEmail !== current.email;
       if (emailChanges || changes.password !== undefined) {

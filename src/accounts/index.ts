@@ -1,1 +1,1 @@
-export { createAccounts, type Accounts, type UserView, type SignupInput, type ProfileChanges, type RequestInfo } from "./accounts.ts";
+export { createAccounts, shownName, type Accounts, type UserView, type SignupInput, type ProfileChanges, type RequestInfo } from "./accounts.ts";

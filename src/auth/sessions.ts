@@ -7,6 +7,8 @@ export interface SessionUser {
   id: string;
   email: string;
   username: string;
+  /** What teammates see; null for accounts from before display names (show the username). */
+  displayName: string | null;
   calendarTokenVersion: number;
   /** Null only for accounts from before ICS tokens were hashed, until their next GET /api/me. */
   calendarTokenHash: string | null;
@@ -43,6 +45,7 @@ export function createSessionStore(db: Db, options: { ttlMs: number; now?: () =>
           id: users.id,
           email: users.email,
           username: users.username,
+          displayName: users.displayName,
           calendarTokenVersion: users.calendarTokenVersion,
           calendarTokenHash: users.calendarTokenHash,
           createdAt: users.createdAt,

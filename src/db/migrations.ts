@@ -14,12 +14,14 @@ import m0000 from "../../migrations/0000_init.sql" with { type: "text" };
 import m0001 from "../../migrations/0001_notes_lease_token.sql" with { type: "text" };
 import m0002 from "../../migrations/0002_ics_token_hash.sql" with { type: "text" };
 import m0003 from "../../migrations/0003_cancelled_meetings.sql" with { type: "text" };
+import m0004 from "../../migrations/0004_display_name.sql" with { type: "text" };
 
 const SQL: Record<string, string> = {
   "0000_init": m0000,
   "0001_notes_lease_token": m0001,
   "0002_ics_token_hash": m0002,
   "0003_cancelled_meetings": m0003,
+  "0004_display_name": m0004,
 };
 
 interface JournalEntry {

@@ -31,7 +31,10 @@ export const users = pgTable(
   {
     id: uuid("id").primaryKey().defaultRandom(),
     email: text("email").notNull(),
+    /** The handle: unique (case-insensitively), no spaces. */
     username: text("username").notNull(),
+    /** What teammates see, spaces allowed; null for rows from before it existed (the username stands in). */
+    displayName: text("display_name"),
     passwordHash: text("password_hash").notNull(),
     /**
      * The ICS feed's token is derived, HMAC(server secret, id + version), and only its SHA-256 is

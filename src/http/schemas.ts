@@ -16,6 +16,8 @@ export const Username = t.String({
   pattern: USERNAME_PATTERN,
   error: USERNAME_MESSAGE,
 });
+/** Spaces allowed; checked again after NFKC (1 to 60 characters) by the accounts service (src/names.ts). */
+export const DisplayName = t.String({ minLength: 1, maxLength: 256, error: "1 to 60 characters" });
 /** At login any string may be tried; its shape is not checked, only its length. */
 export const LoginEmail = t.String({ minLength: 1, maxLength: 254, error: "Enter your email" });
 export const Password = t.String({ minLength: 8, maxLength: 256, error: "At least 8 characters (256 at most)" });
@@ -25,4 +27,6 @@ export const TeamName = t.String({ minLength: 1, maxLength: 80, pattern: "\\S", 
 export const Agenda = t.String({ maxLength: 20_000, error: "20,000 characters at most" });
 export const DateTime = t.String({ maxLength: 40, error: "An ISO 8601 date and time, e.g. 2026-11-28T10:00:00Z" });
 export const Id = t.String({ maxLength: 64 });
+/** An IANA time zone name; the meetings service checks that the server knows it. */
+export const TimeZone = t.String({ minLength: 1, maxLength: 64, error: "An IANA time zone such as Europe/Berlin" });
 export const Code = t.String({ minLength: 1, maxLength: 64, error: "A code like k7fq-xm3t-rpzw" });

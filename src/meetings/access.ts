@@ -18,3 +18,15 @@ export function meetingReadableBy(meetingId: AnyColumn, userId: string): SQL {
     ),
   )!;
 }
+
+/** Text without the white space around it, in SQL (Postgres's btrim only trims spaces). */
+const stripped = (text: AnyColumn | SQL) => sql`regexp_replace(${text}, '^[[:space:]]+|[[:space:]]+$', '', 'g')`;
+
+/**
+ * Whether a meeting's notes hold anything someone wrote: not empty, and not just the agenda they were
+ * seeded with. Notes someone opened and never typed in are no resource: lists leave them out, and
+ * they do not keep their meeting from being cancelled.
+ */
+export function notesWritten(noteText: AnyColumn, agenda: AnyColumn | string): SQL {
+  return sql`${stripped(noteText)} <> ${stripped(typeof agenda === "string" ? sql`${agenda}::text` : agenda)}`;
+}

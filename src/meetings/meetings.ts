@@ -4,6 +4,9 @@ import { isUniqueViolation, schema, type Db } from "../db/index.ts";
 import { AppError, conflict, forbidden, invalid, notFound, unauthenticated } from "../errors.ts";
 import { requireName } from "../names.ts";
 import type { Teams } from "../teams/index.ts";
+import { notesWritten } from "./access.ts";
+import { renderCalendar } from "./ics.ts";
+import { instantMeetingTitle, requireTimeZone } from "./titles.ts";
 
 /** A title may be left empty (the meeting gets a default one). */
 const TITLE_RULES = { minLength: 0, maxLength: 200 };
@@ -48,10 +51,18 @@ export interface MeetingInput {
   agenda?: string;
   startsAt?: string | null;
   endsAt?: string | null;
+  /**
+   * The starter's IANA time zone (the browser's), on creation only: an untitled instant meeting is
+   * named "<display name>'s meeting, 2 Dec 18:14" in that zone (in UTC, saying so, without it).
+   */
+  timeZone?: string;
 }
 
 export interface Viewer {
   id: string;
+  /** For titles: the display name, else the username. */
+  displayName?: string | null;
+  username?: string;
 }
 
 const DEFAULT_DURATION_MS = 60 * 60_000;
@@ -61,6 +72,9 @@ const LIST_LIMIT = 1000;
 /** When a meeting counts as happening, for calendars: scheduled times, else when it really ran. */
 const effectiveStart = sql`coalesce(${meetings.startsAt}, ${meetings.startedAt}, ${meetings.createdAt})`;
 const effectiveEnd = sql`coalesce(${meetings.endsAt}, ${meetings.endedAt}, case when ${meetings.startedAt} is null then ${meetings.createdAt} else now() end)`;
+
+/** An instant meeting (never scheduled) that has run and ended. */
+export const hasEnded = (m: { startsAt: Date | string | null; endedAt: Date | string | null }) => m.startsAt === null && m.endedAt !== null;
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 /** A timestamp parameter for raw SQL: drizzle's postgres-js driver does not serialize Date there. */
@@ -268,8 +282,10 @@ export function createMeetings({ db, teams, publicUrl }: { db: Db; teams: Teams;
         await teams.requireMembership(input.teamId, viewer.id);
       }
       const given = input.title === undefined ? "" : requireName("title", input.title, TITLE_RULES);
+      const timeZone = input.timeZone === undefined ? undefined : requireTimeZone(input.timeZone);
       const { startsAt, endsAt } = schedule(input);
-      const title = given || (startsAt ? "Meeting" : "Instant meeting");
+      const starter = viewer?.displayName || viewer?.username;
+      const title = given || (startsAt ? "Meeting" : starter ? instantMeetingTitle(starter, new Date(), timeZone) : "Instant meeting");
       for (let attempt = 0; ; attempt++) {
         try {
           const [row] = await db
@@ -302,12 +318,26 @@ export function createMeetings({ db, teams, publicUrl }: { db: Db; teams: Teams;
       return { ...view(m, canEdit), recording: live.length > 0 };
     },
 
+    /**
+     * One meeting as an iCalendar file to import ("Download invitation"): whoever may open the
+     * meeting may have it (anyone for a public meeting, members for a team's).
+     */
+    async invitation(code: string, viewer: Viewer | null): Promise<{ filename: string; body: string }> {
+      const m = await find(code, viewer);
+      const slug = m.title.normalize("NFKD").replace(/[^\w\s-]/g, "").trim().replace(/\s+/g, "-").slice(0, 60).toLowerCase();
+      return { filename: `${slug || "meeting"}-${m.code}.ics`, body: renderCalendar([m], { publicUrl, name: m.title }) };
+    },
+
     async update(code: string, viewer: Viewer | null, input: MeetingInput): Promise<MeetingView> {
       const m = await findEditable(code, viewer);
       if (input.teamId !== undefined && input.teamId !== m.teamId) {
         throw invalid("A meeting's team cannot change", { teamId: "Cannot be changed" });
       }
       const title = input.title === undefined ? undefined : requireName("title", input.title, TITLE_RULES) || m.title;
+      if (hasEnded(m) && (input.startsAt !== undefined || input.endsAt !== undefined)) {
+        // An instant meeting that ran and ended is history: it keeps its notes and recordings and can be renamed, not moved.
+        throw conflict("This meeting has ended: it can be renamed but not rescheduled", { startsAt: "The meeting has ended" });
+      }
       const { startsAt, endsAt } = schedule(input, m);
       const [row] = await db
         .update(meetings)
@@ -323,10 +353,17 @@ export function createMeetings({ db, teams, publicUrl }: { db: Db; teams: Teams;
       return view(row!, true);
     },
 
-    /** Cancels a meeting. One that left notes or recordings keeps them: delete those first. */
+    /**
+     * Cancels a meeting. One that left notes or recordings keeps them: delete those first. Notes
+     * nobody wrote in (empty, or only the agenda) go with the meeting.
+     */
     async remove(code: string, viewer: Viewer | null): Promise<void> {
       const m = await findEditable(code, viewer);
-      const [hasNotes] = await db.select({ one: sql`1` }).from(notes).where(eq(notes.meetingId, m.id)).limit(1);
+      const [hasNotes] = await db
+        .select({ one: sql`1` })
+        .from(notes)
+        .where(and(eq(notes.meetingId, m.id), notesWritten(notes.text, m.agenda)))
+        .limit(1);
       const [hasRecordings] = await db.select({ one: sql`1` }).from(recordings).where(eq(recordings.meetingId, m.id)).limit(1);
       if (hasNotes || hasRecordings) {
         throw conflict("This meeting has notes or recordings; delete them under Resources first");

@@ -2,7 +2,7 @@ import { and, desc, eq } from "drizzle-orm";
 import { schema, type Db } from "../db/index.ts";
 import { AppError, notFound } from "../errors.ts";
 import { isUuid } from "../ids.ts";
-import { meetingReadableBy } from "../meetings/index.ts";
+import { meetingReadableBy, notesWritten } from "../meetings/index.ts";
 import type { Teams } from "../teams/index.ts";
 
 const { notes, meetings } = schema;
@@ -12,6 +12,8 @@ export interface NoteView {
   meetingId: string;
   meetingCode: string;
   meetingTitle: string;
+  /** When the meeting took place (it started; else it was scheduled; else it was made), to group and date items by meeting. */
+  meetingAt: string;
   teamId: string | null;
   title: string;
   createdAt: string;
@@ -32,6 +34,7 @@ const view = ({ note, meeting }: Row): NoteView => ({
   meetingId: meeting.id,
   meetingCode: meeting.code,
   meetingTitle: meeting.title,
+  meetingAt: (meeting.startedAt ?? meeting.startsAt ?? meeting.createdAt).toISOString(),
   teamId: meeting.teamId,
   title: note.title,
   createdAt: note.createdAt.toISOString(),
@@ -63,7 +66,14 @@ export function createNotes({ db, teams, isLive = async () => false }: { db: Db;
         .select({ note: notes, meeting: meetings })
         .from(notes)
         .innerJoin(meetings, eq(meetings.id, notes.meetingId))
-        .where(and(meetingReadableBy(notes.meetingId, userId), filter.teamId ? eq(meetings.teamId, filter.teamId) : undefined))
+        .where(
+          and(
+            meetingReadableBy(notes.meetingId, userId),
+            // Opened and never typed in (empty, or the agenda as seeded): no item in Resources.
+            notesWritten(notes.text, meetings.agenda),
+            filter.teamId ? eq(meetings.teamId, filter.teamId) : undefined,
+          ),
+        )
         .orderBy(desc(notes.updatedAt))
         .limit(500);
       return rows.map(view);

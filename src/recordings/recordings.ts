@@ -13,6 +13,8 @@ export interface RecordingView {
   meetingId: string;
   meetingCode: string;
   meetingTitle: string;
+  /** When the meeting took place (it started; else it was scheduled; else it was made), to group and date items by meeting. */
+  meetingAt: string;
   teamId: string | null;
   title: string;
   status: RecordingStatus;
@@ -34,6 +36,7 @@ const view = ({ recording: r, meeting: m }: Row): RecordingView => ({
   meetingId: m.id,
   meetingCode: m.code,
   meetingTitle: m.title,
+  meetingAt: (m.startedAt ?? m.startsAt ?? m.createdAt).toISOString(),
   teamId: m.teamId,
   title: r.title,
   status: r.status,

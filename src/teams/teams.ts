@@ -18,6 +18,8 @@ export interface TeamView {
 export interface TeamMemberView {
   id: string;
   username: string;
+  /** What teammates see (the username for accounts from before display names). */
+  displayName: string;
   joinedAt: string;
 }
 
@@ -91,14 +93,14 @@ export function createTeams({ db }: { db: Db }) {
     async get(teamId: string, userId: string): Promise<TeamView & { members: TeamMemberView[] }> {
       const team = await requireMembership(teamId, userId);
       const members = await db
-        .select({ id: users.id, username: users.username, joinedAt: teamMembers.joinedAt })
+        .select({ id: users.id, username: users.username, displayName: users.displayName, joinedAt: teamMembers.joinedAt })
         .from(teamMembers)
         .innerJoin(users, eq(users.id, teamMembers.userId))
         .where(eq(teamMembers.teamId, team.id))
         .orderBy(asc(teamMembers.joinedAt));
       return {
         ...view(team, members.length),
-        members: members.map((m) => ({ id: m.id, username: m.username, joinedAt: m.joinedAt.toISOString() })),
+        members: members.map((m) => ({ id: m.id, username: m.username, displayName: m.displayName ?? m.username, joinedAt: m.joinedAt.toISOString() })),
       };
     },
 

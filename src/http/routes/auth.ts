@@ -2,7 +2,7 @@ import { Elysia, t } from "elysia";
 import { clearedSessionCookie, sessionCookie } from "../../auth/index.ts";
 import type { AppServices } from "../../services.ts";
 import { requestContext } from "../context.ts";
-import { AnyPassword, closed, Email, LoginEmail, Password, Username } from "../schemas.ts";
+import { AnyPassword, closed, DisplayName, Email, LoginEmail, Password, Username } from "../schemas.ts";
 
 /** Sign up, log in, log out, and the account of the signed-in user. */
 export function authRoutes(s: AppServices) {
@@ -23,7 +23,10 @@ export function authRoutes(s: AppServices) {
         set.status = 201;
         return { user };
       },
-      { body: closed({ email: Email, username: Username, password: Password }), detail: { summary: "Create an account and sign in" } },
+      {
+        body: closed({ email: Email, username: Username, displayName: t.Optional(DisplayName), password: Password }),
+        detail: { summary: "Create an account and sign in (displayName, spaces allowed, defaults to the username)" },
+      },
     )
     .post(
       "/api/auth/login",
@@ -55,6 +58,7 @@ export function authRoutes(s: AppServices) {
       {
         body: closed({
           username: t.Optional(Username),
+          displayName: t.Optional(DisplayName),
           email: t.Optional(Email),
           password: t.Optional(Password),
           currentPassword: t.Optional(AnyPassword),

@@ -3,7 +3,7 @@ import { renderCalendar } from "../../meetings/index.ts";
 import type { AppServices } from "../../services.ts";
 import { AppError } from "../../errors.ts";
 import { requestContext } from "../context.ts";
-import { Agenda, closed, Code, DateTime, Id, Title } from "../schemas.ts";
+import { Agenda, closed, Code, DateTime, Id, TimeZone, Title } from "../schemas.ts";
 
 const MeetingFields = {
   title: t.Optional(Title),
@@ -24,8 +24,13 @@ export function meetingRoutes(s: AppServices) {
         return { meeting };
       },
       {
-        body: closed({ teamId: t.Optional(t.Nullable(Id)), ...MeetingFields }),
-        detail: { summary: "Start or schedule a meeting (public when signed out or without teamId)" },
+        body: closed({ teamId: t.Optional(t.Nullable(Id)), ...MeetingFields, timeZone: t.Optional(TimeZone) }),
+        detail: {
+          summary: "Start or schedule a meeting (public when signed out or without teamId)",
+          description:
+            "An untitled instant meeting started signed in is named \"<display name>'s meeting, 2 Dec 18:14\" at the time in `timeZone` " +
+            "(the browser's IANA zone; 422 on fields.timeZone when the server knows no such zone; without it the time is UTC and says so).",
+        },
       },
     )
     .get(
@@ -46,8 +51,25 @@ export function meetingRoutes(s: AppServices) {
       {
         params: t.Object({ code: Code }),
         body: closed({ teamId: t.Optional(t.Nullable(Id)), ...MeetingFields }),
-        detail: { summary: "Reschedule or retitle (the team is fixed)" },
+        detail: {
+          summary: "Reschedule or retitle (the team is fixed)",
+          description: "Creator, or for a team meeting its members. An instant meeting that has ended can be renamed but not rescheduled (409).",
+        },
       },
+    )
+    .get(
+      "/api/meetings/:code/invite.ics",
+      async ({ params, currentUser }) => {
+        const { filename, body } = await s.meetings.invitation(params.code, await currentUser());
+        return new Response(body, {
+          headers: {
+            "content-type": "text/calendar; charset=utf-8",
+            "content-disposition": `attachment; filename="${filename}"`,
+            "cache-control": "private, no-cache",
+          },
+        });
+      },
+      { params: t.Object({ code: Code }), detail: { summary: "The meeting as an iCalendar invitation to import (who may GET the meeting)" } },
     )
     .delete(
       "/api/meetings/:code",

@@ -52,7 +52,7 @@ describe("operations endpoints", () => {
     expect(Object.keys(res.body.paths)).toEqual(expect.arrayContaining(["/api/auth/signup", "/api/meetings", "/api/meetings/{code}", "/api/calendar.ics", "/api/notes/{id}/export.md"]));
     const signup = res.body.paths["/api/auth/signup"].post;
     expect(Object.keys(signup.requestBody.content.required ? {} : signup.requestBody.content)).toContain("application/json");
-    expect(Object.keys(signup.requestBody.content["application/json"].schema.properties).sort()).toEqual(["email", "password", "username"]);
+    expect(Object.keys(signup.requestBody.content["application/json"].schema.properties).sort()).toEqual(["displayName", "email", "password", "username"]);
     expect((await t.client().get("/api/docs")).status).toBe(200);
   });
 
