@@ -67,7 +67,7 @@ export function Layout({ children, title }: { children: ComponentChildren; title
           <span class="nav-spacer" />
           {user ? (
             <>
-              <NavLink href="/profile">{user.username}</NavLink>
+              <NavLink href="/profile">{user.displayName}</NavLink>
               <button type="button" class="link-button" onClick={() => void logOut()}>
                 Log out
               </button>

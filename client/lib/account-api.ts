@@ -3,7 +3,7 @@
  * team pages, with the shapes the server answers, and helpers those pages share: `safeNext()` for
  * the `?next=` redirect and `focusFirstError()`.
  */
-import { api, ApiError, type Meeting, type User } from "./api.ts";
+import { api, ApiError, browserTimeZone, type Meeting, type User } from "./api.ts";
 
 // The server's JSON views, as types only (erased from the bundle): one definition for both sides.
 import type { ProfileChanges, SignupInput, UserView as Account } from "../../src/accounts/index.ts";
@@ -64,7 +64,8 @@ export const joinTeam = (code: string) => api<{ team: Team }>("POST", "/api/team
 export const getTeam = (id: string) => api<{ team: TeamDetail }>("GET", `/api/teams/${encodeURIComponent(id)}`).then((r) => r.team);
 export const leaveTeam = (id: string) => api<void>("POST", `/api/teams/${encodeURIComponent(id)}/leave`);
 /** An instant team meeting (members only), to go to at once. */
-export const startTeamMeeting = (teamId: string) => api<{ meeting: Meeting }>("POST", "/api/meetings", { teamId }).then((r) => r.meeting);
+export const startTeamMeeting = (teamId: string) =>
+  api<{ meeting: Meeting }>("POST", "/api/meetings", { teamId, timeZone: browserTimeZone() }).then((r) => r.meeting);
 
 /**
  * Where to go after signing in: the `next` query parameter when it is a path on this site (one

@@ -40,9 +40,22 @@ import type { MeetingView } from "../../src/meetings/index.ts";
 
 export type Meeting = MeetingView;
 /** Who is signed in (GET /api/me answers more: see `Account` in account-api.ts). */
-export type User = Pick<UserView, "id" | "email" | "username">;
+export type User = Pick<UserView, "id" | "email" | "username" | "displayName">;
 
-export const createMeeting = () => api<{ meeting: Meeting }>("POST", "/api/meetings", {}).then((r) => r.meeting);
+/**
+ * This browser's IANA time zone, sent when starting a meeting so that its default title gives the
+ * local time ("Ada's meeting, 2 Dec 18:14"); undefined where the browser does not say.
+ */
+export function browserTimeZone(): string | undefined {
+  try {
+    return Intl.DateTimeFormat().resolvedOptions().timeZone || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** An instant meeting, titled after whoever starts it (signed in) at this browser's local time. */
+export const createMeeting = () => api<{ meeting: Meeting }>("POST", "/api/meetings", { timeZone: browserTimeZone() }).then((r) => r.meeting);
 export const getMeeting = (code: string) => api<{ meeting: Meeting }>("GET", `/api/meetings/${encodeURIComponent(code)}`).then((r) => r.meeting);
 
 /** The server's reasons for a 404 on a meeting's code (src/meetings: NOT_FOUND_MESSAGES); the types keep them in step. */

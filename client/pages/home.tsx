@@ -137,7 +137,7 @@ export function HomePage() {
         {user && <UpcomingMeetings />}
         {user && (
           <p class="home-account">
-            Signed in as <strong>{user.username}</strong>. Plan meetings in your{" "}
+            Signed in as <strong>{user.displayName}</strong>. Plan meetings in your{" "}
             <a href="/calendar" onClick={onLinkClick}>
               calendar
             </a>{" "}

@@ -65,7 +65,7 @@ export function LoginPage() {
           <section class="panel" aria-labelledby="signed-in-heading">
             <h2 id="signed-in-heading">You are signed in</h2>
             <p>
-              You are signed in as <strong>{user.username}</strong> ({user.email}).
+              You are signed in as <strong>{user.displayName}</strong> ({user.email}).
             </p>
             <div class="row">
               <a class="button primary" href={next} onClick={onLinkClick}>

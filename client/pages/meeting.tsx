@@ -74,7 +74,7 @@ export function MeetingPage({ code }: { code: string }) {
           </a>
           <ThemeToggle />
         </div>
-        <PreJoin title={meeting.value ? meeting.value.title || "Meeting" : null} recording={meeting.value?.recording ?? false} username={user?.username} busy={user === undefined} onJoin={(choice) => (joining.value = { ...choice, attempt: 0 })} />
+        <PreJoin title={meeting.value ? meeting.value.title || "Meeting" : null} recording={meeting.value?.recording ?? false} username={user?.displayName} busy={user === undefined} onJoin={(choice) => (joining.value = { ...choice, attempt: 0 })} />
       </main>
     );
   }
@@ -85,6 +85,7 @@ export function MeetingPage({ code }: { code: string }) {
       choice={join}
       title={meeting.value?.title ?? ""}
       signedIn={!!user}
+      displayName={user?.displayName}
       onRejoin={() => (joining.value = { ...join, stream: null, attempt: join.attempt + 1 })}
     />
   );
@@ -127,9 +128,24 @@ const CLOSED_MESSAGES: Record<ClosedReason, string> = {
   refused: "The meeting could not be joined.",
 };
 
-function Room({ code, choice, title, signedIn, onRejoin }: { code: string; choice: JoinChoice; title: string; signedIn: boolean; onRejoin(): void }) {
+function Room({
+  code,
+  choice,
+  title,
+  signedIn,
+  displayName,
+  onRejoin,
+}: {
+  code: string;
+  choice: JoinChoice;
+  title: string;
+  signedIn: boolean;
+  displayName?: string;
+  onRejoin(): void;
+}) {
   const room = useMemo(
-    () => createRoomState({ code, name: choice.name, stream: choice.stream, audioMuted: choice.audioMuted, videoMuted: choice.videoMuted }),
+    // A signed-in person joins under their display name (the room would otherwise name them by their username).
+    () => createRoomState({ code, name: choice.name ?? displayName, stream: choice.stream, audioMuted: choice.audioMuted, videoMuted: choice.videoMuted }),
     // The code may turn canonical once the meeting loads; the room already joined stays.
     [choice],
   );

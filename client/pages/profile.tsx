@@ -1,5 +1,5 @@
 /**
- * My profile (`/profile`): who I am, changing my username, email or password (the current
+ * My profile (`/profile`): who I am, changing my name (what teammates see), username (the handle), email or password (the current
  * password is asked for an email or password change, as the API requires), my calendar feed
  * address (and a new one when the old may have leaked), and deleting the account.
  */
@@ -22,7 +22,7 @@ import { requireUser, setCurrentUser } from "../lib/session.ts";
 import { CopyButton } from "../components/copy-button.tsx";
 import "../styles/account.css";
 
-const ORDER = ["username", "email", "password", "confirm", "currentPassword"] as const;
+const ORDER = ["displayName", "username", "email", "password", "confirm", "currentPassword"] as const;
 type Errors = Partial<Record<(typeof ORDER)[number], string>>;
 
 export function ProfilePage() {
@@ -30,6 +30,7 @@ export function ProfilePage() {
   const account = useSignal<Account | null>(null);
   const loadError = useSignal<string | null>(null);
 
+  const displayName = useSignal("");
   const username = useSignal("");
   const email = useSignal("");
   const password = useSignal("");
@@ -56,6 +57,7 @@ export function ProfilePage() {
       (a) => {
         if (cancelled) return;
         account.value = a;
+        displayName.value = a.displayName;
         username.value = a.username;
         email.value = a.email;
       },
@@ -98,6 +100,7 @@ export function ProfilePage() {
     formError.value = null;
     saved.value = "";
     const problems: Errors = {};
+    if (!displayName.value.trim()) problems.displayName = "Enter the name your teammates see";
     if (password.value && password.value !== confirm.value) problems.confirm = "The new passwords do not match";
     if (needsCurrent && !currentPassword.value) problems.currentPassword = "Enter your current password to change your email or password";
     errors.value = problems;
@@ -106,6 +109,7 @@ export function ProfilePage() {
       return;
     }
     const changes: ProfileChanges = {};
+    if (displayName.value.trim() !== a.displayName) changes.displayName = displayName.value.trim();
     if (username.value.trim() !== a.username) changes.username = username.value.trim();
     if (emailChanges) changes.email = email.value.trim();
     if (password.value) changes.password = password.value;
@@ -119,6 +123,7 @@ export function ProfilePage() {
       const updated = await updateAccount(changes);
       account.value = updated;
       setCurrentUser(updated);
+      displayName.value = updated.displayName;
       username.value = updated.username;
       email.value = updated.email;
       password.value = confirm.value = currentPassword.value = "";
@@ -169,6 +174,10 @@ export function ProfilePage() {
         <h1>Profile</h1>
         <dl class="panel account-summary">
           <div>
+            <dt>Name</dt>
+            <dd>{a.displayName}</dd>
+          </div>
+          <div>
             <dt>Username</dt>
             <dd>{a.username}</dd>
           </div>
@@ -183,11 +192,22 @@ export function ProfilePage() {
           <form onSubmit={save} noValidate class="account-form">
             <FormError message={formError.value} />
             <Field
+              name="displayName"
+              label="Your name"
+              autocomplete="name"
+              maxLength={60}
+              hint="What your teammates see. Spaces are fine."
+              value={displayName.value}
+              error={errors.value.displayName}
+              onValue={edit("displayName", displayName)}
+            />
+            <Field
               name="username"
               label="Username"
               autocomplete="username"
               minLength={2}
               maxLength={32}
+              hint="Your handle: 2 to 32 characters, no spaces."
               value={username.value}
               error={errors.value.username}
               onValue={edit("username", username)}

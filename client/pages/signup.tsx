@@ -12,11 +12,12 @@ import { navigate, onLinkClick } from "../lib/router.ts";
 import { currentUser, setCurrentUser } from "../lib/session.ts";
 import "../styles/account.css";
 
-type Fields = "email" | "username" | "password" | "confirm";
-const ORDER: Fields[] = ["email", "username", "password", "confirm"];
+type Fields = "email" | "displayName" | "username" | "password" | "confirm";
+const ORDER: Fields[] = ["email", "displayName", "username", "password", "confirm"];
 
 export function SignupPage() {
   const email = useSignal("");
+  const displayName = useSignal("");
   const username = useSignal("");
   const password = useSignal("");
   const confirm = useSignal("");
@@ -38,7 +39,8 @@ export function SignupPage() {
     errors.value = {};
     busy.value = true;
     try {
-      const created = await signUp({ email: email.value.trim(), username: username.value.trim(), password: password.value });
+      const name = displayName.value.trim();
+      const created = await signUp({ email: email.value.trim(), username: username.value.trim(), ...(name ? { displayName: name } : {}), password: password.value });
       setCurrentUser(created);
       navigate(next);
     } catch (err) {
@@ -60,7 +62,7 @@ export function SignupPage() {
           <section class="panel" aria-labelledby="signed-in-heading">
             <h2 id="signed-in-heading">You are signed in</h2>
             <p>
-              You are signed in as <strong>{user.username}</strong> ({user.email}). Log out first to create another account.
+              You are signed in as <strong>{user.displayName}</strong> ({user.email}). Log out first to create another account.
             </p>
             <p>
               <a href={next} onClick={onLinkClick}>
@@ -84,13 +86,23 @@ export function SignupPage() {
                 onValue={editField(errors, "email", email)}
               />
               <Field
+                name="displayName"
+                label="Your name"
+                autocomplete="name"
+                maxLength={60}
+                hint="What your teammates see, e.g. Ada Lovelace. Spaces are fine; leave it empty to use your username."
+                value={displayName.value}
+                error={errors.value.displayName}
+                onValue={editField(errors, "displayName", displayName)}
+              />
+              <Field
                 name="username"
                 label="Username"
                 autocomplete="username"
                 required
                 minLength={2}
                 maxLength={32}
-                hint="What your teammates see: 2 to 32 characters, no spaces."
+                hint="Your handle: 2 to 32 characters, no spaces."
                 value={username.value}
                 error={errors.value.username}
                 onValue={editField(errors, "username", username)}

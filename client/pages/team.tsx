@@ -163,7 +163,8 @@ export function TeamPage({ id }: { id: string }) {
               {team.members.map((m) => (
                 <li key={m.id}>
                   <span class="member-name">
-                    <span>{m.username}</span>
+                    <span>{m.displayName}</span>
+                    {m.displayName !== m.username && <span class="muted member-handle">@{m.username}</span>}
                     {m.id === user.id && (
                       <span class="badge">
                         <span class="visually-hidden">, </span>you
