@@ -37,6 +37,9 @@ export const scheduleMeeting = (input: MeetingInput) => api<{ meeting: CalendarM
 export const updateMeeting = (code: string, input: MeetingInput) =>
   api<{ meeting: CalendarMeeting }>("PATCH", `/api/meetings/${id(code)}`, input).then((r) => r.meeting);
 
+/** The meeting as an iCalendar file to import (one event, times in UTC). */
+export const invitationUrl = (code: string) => `/api/meetings/${id(code)}/invite.ics`;
+
 /** 409 when the meeting left notes or recordings. */
 export const cancelMeeting = (code: string) => api<void>("DELETE", `/api/meetings/${id(code)}`);
 

@@ -8,6 +8,7 @@ import {
   fromDateTimeInputs,
   gridRange,
   groupByDay,
+  hasEnded,
   meetingSpan,
   monthGrid,
   parseDayKey,
@@ -162,5 +163,14 @@ describe("team colours", () => {
     const colors = teamColors(many);
     expect(colors.size).toBe(20);
     expect(new Set(colors.values()).size).toBe(TEAM_COLOR_COUNT);
+  });
+});
+
+describe("hasEnded", () => {
+  test("only an instant meeting that has ended is history", () => {
+    expect(hasEnded({ startsAt: null, endedAt: "2026-12-02T18:40:00Z" })).toBe(true);
+    expect(hasEnded({ startsAt: null, endedAt: null })).toBe(false);
+    // A scheduled meeting keeps its actions even after it ran: it may be moved to the next date.
+    expect(hasEnded({ startsAt: "2026-12-02T18:00:00Z", endedAt: "2026-12-02T18:40:00Z" })).toBe(false);
   });
 });

@@ -107,6 +107,12 @@ export interface Timed {
 }
 
 /**
+ * An instant meeting (never scheduled) that ran and has ended: history, not a plan. It keeps its
+ * notes and recordings and can be renamed; there is nothing left to reschedule, cancel or invite to.
+ */
+export const hasEnded = (m: Pick<Timed, "startsAt" | "endedAt">) => m.startsAt === null && m.endedAt !== null;
+
+/**
  * When a meeting happens, as the server counts it: its scheduled times, else when it really ran
  * (an instant meeting still going lasts until now).
  */

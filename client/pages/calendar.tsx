@@ -1,7 +1,7 @@
 /**
  * The calendar: a month of my meetings and my teams' (weeks from Monday), coloured by team with a
- * legend, a team filter, the selected day's meetings (join, reschedule, cancel), and a form to
- * schedule one. The month and the filter live in the URL (`?month=2026-11&team=…`), so reload and
+ * legend, a team filter, the selected day's meetings (calendar-meeting.tsx: join, rename,
+ * reschedule, cancel, the invitation), and a form to schedule one (then its invitation to download). The month and the filter live in the URL (`?month=2026-11&team=…`), so reload and
  * Back show the same month.
  */
 import { useSignal, type Signal } from "@preact/signals";
@@ -10,7 +10,6 @@ import { ConfirmDialog } from "../components/confirm.tsx";
 import { Field, FormError, describeError } from "../components/form.tsx";
 import { SignedInPage } from "../components/layout.tsx";
 import { LoadError } from "../components/load-error.tsx";
-import { Markdown } from "../components/markdown.tsx";
 import { ApiError } from "../lib/api.ts";
 import { cancelMeeting, listMeetings, listTeams, scheduleMeeting, updateMeeting, type CalendarMeeting, type Team } from "../lib/calendar-api.ts";
 import {
@@ -34,6 +33,7 @@ import {
   type YearMonth,
 } from "../lib/calendar-dates.ts";
 import { navigate, onLinkClick } from "../lib/router.ts";
+import { InvitationLink, MeetingDetails } from "./calendar-meeting.tsx";
 import "../styles/calendar.css";
 
 /** Chips a day shows before the rest become "+N more". */
@@ -90,6 +90,8 @@ function Calendar() {
   const cancelling = useSignal<CalendarMeeting | null>(null);
   const cancelBusy = useSignal(false);
   const cancelError = useSignal<string | null>(null);
+  /** The meeting just scheduled: its invitation is offered beside the status. */
+  const scheduled = useSignal<CalendarMeeting | null>(null);
   const request = useRef(0);
   const focusDay = useRef<string | null>(null);
   /** A day was chosen (click, Enter): show its meetings once they are drawn. */
@@ -235,6 +237,7 @@ function Calendar() {
 
   function saved(m: CalendarMeeting, verb: string) {
     form.value = null;
+    scheduled.value = m;
     const { start } = meetingSpan(m);
     showMonth(monthOf(start), dayKey(start));
     status.value = `${verb} “${m.title}” on ${dayFormat.format(start)}.`;
@@ -299,6 +302,17 @@ function Calendar() {
       <p role="status" class="cal-status">
         {loading.value ? "Loading meetings…" : status.value}
       </p>
+      {scheduled.value && (
+        <div class="cal-scheduled">
+          <p>Send it to the people you are inviting, or add it to your own calendar:</p>
+          <div class="row">
+            <InvitationLink meeting={scheduled.value} />
+            <button type="button" onClick={() => (scheduled.value = null)}>
+              Dismiss<span class="visually-hidden"> the invitation</span>
+            </button>
+          </div>
+        </div>
+      )}
       <LoadError what="the meetings" error={loadError.value} onRetry={() => reload.value++} />
 
       <table class="cal-grid" aria-labelledby="cal-month" aria-busy={loading.value ? "true" : undefined}>
@@ -384,39 +398,22 @@ function Calendar() {
         ) : (
           <ul class="cal-meetings">
             {dayMeetings.map((m) => (
-              <li key={m.id} class={`cal-meeting ${colorClass(m.teamId)}`}>
-                <h3 tabIndex={-1}>{m.title}</h3>
-                <p class="cal-meta">
-                  <span>{timeRange(m)}</span>
-                  <span class="cal-team-tag">
-                    <span class={`cal-swatch ${colorClass(m.teamId)}`} aria-hidden="true" />
-                    {teamName(m.teamId)}
-                  </span>
-                </p>
-                {m.agenda.trim() && <Markdown class="cal-agenda" source={m.agenda} />}
-                <div class="row">
-                  <a class="button primary" href={`/m/${m.code}`} onClick={onLinkClick}>
-                    Join<span class="visually-hidden"> {m.title}</span>
-                  </a>
-                  {m.canEdit && (
-                    <>
-                      <button type="button" onClick={() => (form.value = { mode: "edit", meeting: m })}>
-                        Reschedule<span class="visually-hidden"> {m.title}</span>
-                      </button>
-                      <button
-                        type="button"
-                        class="cal-cancel"
-                        onClick={() => {
-                          cancelError.value = null;
-                          cancelling.value = m;
-                        }}
-                      >
-                        Cancel<span class="visually-hidden"> {m.title}</span>
-                      </button>
-                    </>
-                  )}
-                </div>
-              </li>
+              <MeetingDetails
+                key={m.id}
+                meeting={m}
+                when={timeRange(m)}
+                teamName={teamName(m.teamId)}
+                colorClass={colorClass(m.teamId)}
+                onReschedule={() => (form.value = { mode: "edit", meeting: m })}
+                onCancel={() => {
+                  cancelError.value = null;
+                  cancelling.value = m;
+                }}
+                onRenamed={(renamed) => {
+                  meetings.value = meetings.value.map((x) => (x.id === renamed.id ? { ...x, ...renamed } : x));
+                  status.value = `Renamed to “${renamed.title}”.`;
+                }}
+              />
             ))}
           </ul>
         )}

@@ -1,12 +1,14 @@
 /**
- * Resources: the notes and recordings of my meetings (ones I took part in, and my teams'), newest
- * first, filtered by kind and team (kept in the URL). Recordings show their processing progress —
+ * Resources: the notes and recordings of my meetings (ones I took part in, and my teams'), grouped
+ * under their meeting (newest meeting first, dated in local time), filtered by kind and team (kept
+ * in the URL). Recordings show their processing progress —
  * polled every 2 s while one is recording or processing — and play, download, rename, delete; notes
  * are read as rendered Markdown, downloaded as .md, renamed, deleted.
  */
 import { useSignal } from "@preact/signals";
 import { useEffect, useRef } from "preact/hooks";
 import { ConfirmDialog } from "../components/confirm.tsx";
+import { RenameForm } from "../components/rename-form.tsx";
 import { SignedInPage } from "../components/layout.tsx";
 import { LoadError } from "../components/load-error.tsx";
 import type { MarkdownPart } from "../lazy/markdown.ts";
@@ -26,6 +28,7 @@ import {
   type Team,
 } from "../lib/calendar-api.ts";
 import { loadLazy } from "../lib/lazy.ts";
+import { groupByMeeting, itemLabel, type ResourceItem } from "../lib/resource-groups.ts";
 import { navigate, onLinkClick } from "../lib/router.ts";
 import "../styles/resources.css";
 
@@ -38,13 +41,30 @@ const KINDS: { value: Kind; label: string }[] = [
   { value: "notes", label: "Notes" },
 ];
 
-type Item = ({ kind: "note" } & Note) | ({ kind: "recording" } & Recording);
+type Item = ResourceItem;
 type Reading = { state: "loading" } | { state: "ready"; html: string } | { state: "error"; message: string };
 
 const whenFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+const timeFormat = new Intl.DateTimeFormat(undefined, { timeStyle: "short" });
+const dayFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium" });
 
-/** When the meeting behind an item took place, as near as the item tells: a recording's start, the notes' first save. */
-const itemDate = (item: Item) => new Date(item.kind === "recording" ? item.startedAt : item.createdAt);
+/** An item's moment, in local time: when a recording started; when notes were last written. */
+const itemDate = (item: Item) => new Date(item.kind === "recording" ? item.startedAt : item.updatedAt);
+
+/** A local date and time, with the date left out when it is the meeting's own day. */
+function localWhen(at: Date, meetingAt: Date): string {
+  return dayFormat.format(at) === dayFormat.format(meetingAt) ? timeFormat.format(at) : whenFormat.format(at);
+}
+
+/**
+ * How controls name an item for screen readers: what it is, its meeting, and for a recording its
+ * start ("Recording, Weekly sync, 18:20"); a title someone gave stands alone.
+ */
+function itemName(item: Item): string {
+  const label = itemLabel(item);
+  if (label !== item.title) return [label, item.meetingTitle, item.kind === "recording" ? timeFormat.format(itemDate(item)) : null].filter(Boolean).join(", ");
+  return label;
+}
 
 /** `1:02:03` or `4:05`. */
 function formatDuration(ms: number): string {
@@ -180,10 +200,8 @@ function Resources() {
 
   const teamName = (id: string | null) => (id ? (teams.value.find((t) => t.id === id)?.name ?? "Team") : "Personal");
   const byTeam = <T extends { teamId: string | null }>(list: T[]) => (team.value === PERSONAL ? list.filter((x) => x.teamId === null) : list);
-  const items: Item[] = [
-    ...(kind.value === "notes" ? [] : byTeam(recordings.value).map((r) => ({ kind: "recording" as const, ...r }))),
-    ...(kind.value === "recordings" ? [] : byTeam(notes.value).map((n) => ({ kind: "note" as const, ...n }))),
-  ].sort((a, b) => itemDate(b).getTime() - itemDate(a).getTime());
+  const groups = groupByMeeting(kind.value === "recordings" ? [] : byTeam(notes.value), kind.value === "notes" ? [] : byTeam(recordings.value));
+  const items: Item[] = groups.flatMap((g) => g.items);
 
   async function toggleRead(note: Item) {
     const current = reading.value[note.id];
@@ -259,13 +277,120 @@ function Resources() {
         if (playing.value === item.id) playing.value = null;
       }
       deleting.value = null;
-      status.value = `Deleted “${item.title}”.`;
+      status.value = `Deleted “${itemName(item)}”.`;
       focusHeading.current = true;
     } catch (err) {
       deleteError.value = (err as Error).message;
     } finally {
       deleteBusy.value = false;
     }
+  }
+
+  /** One note or recording under its meeting (a function, not a component: its state lives in Resources). */
+  function renderItem(item: Item, meetingAt: Date) {
+    const read = reading.value[item.id];
+    const isRenaming = renaming.value === item.id;
+    return (
+      <li key={`${item.kind}-${item.id}`} class={`res-item ${item.kind}`} data-kind={item.kind}>
+        <div class="res-head">
+          {isRenaming ? (
+            <RenameForm
+              class="res-rename"
+              id={item.id}
+              value={renameValue.value}
+              error={renameError.value}
+              busy={renameBusy.value}
+              onValue={(v) => (renameValue.value = v)}
+              onSubmit={(e) => saveRename(e, item)}
+              onCancel={() => endRename(item.id)}
+            />
+          ) : (
+            <h3 class="res-title">{itemLabel(item)}</h3>
+          )}
+          <p class="res-meta">
+            {/* A title someone gave does not say what the item is: the badge does. */}
+            {itemLabel(item) === item.title && <span class="badge">{item.kind === "note" ? "Notes" : "Recording"}</span>}
+            <span>
+              {item.kind === "note" ? "Last written " : "Started "}
+              <time dateTime={itemDate(item).toISOString()}>{localWhen(itemDate(item), meetingAt)}</time>
+            </span>
+          </p>
+          {item.kind === "note" && !read && item.excerpt.trim() && <p class="res-excerpt">{excerpt(item.excerpt)}</p>}
+          {item.kind === "recording" && <RecordingStatus recording={item} />}
+        </div>
+
+        <div class="res-actions">
+          {item.kind === "recording" ? (
+            item.status === "ready" && (
+              <>
+                <button
+                  type="button"
+                  aria-expanded={playing.value === item.id}
+                  aria-controls={`player-${item.id}`}
+                  onClick={() => (playing.value = playing.value === item.id ? null : item.id)}
+                >
+                  {playing.value === item.id ? "Close player" : "Play"}
+                  <span class="visually-hidden"> {itemName(item)}</span>
+                </button>
+                <a class="button" href={recordingMediaUrl(item.id)} download={fileName(`${item.meetingTitle} ${itemLabel(item)}`, item.mime?.includes("mp4") ? "mp4" : "webm")}>
+                  Download<span class="visually-hidden"> {itemName(item)}</span>
+                </a>
+              </>
+            )
+          ) : (
+            <>
+              <button type="button" aria-expanded={!!read} aria-controls={`note-${item.id}`} onClick={() => void toggleRead(item)}>
+                {read && read.state !== "loading" ? "Hide" : "Read"}
+                <span class="visually-hidden"> {itemName(item)}</span>
+              </button>
+              <a class="button" href={noteExportUrl(item.id)} download>
+                Download .md<span class="visually-hidden"> {itemName(item)}</span>
+              </a>
+            </>
+          )}
+          {!isRenaming && (
+            <button type="button" data-rename={item.id} onClick={() => startRename(item)}>
+              Rename<span class="visually-hidden"> {itemName(item)}</span>
+            </button>
+          )}
+          <button
+            type="button"
+            class="res-delete"
+            onClick={() => {
+              deleteError.value = null;
+              deleting.value = item;
+            }}
+          >
+            Delete<span class="visually-hidden"> {itemName(item)}</span>
+          </button>
+        </div>
+
+        {item.kind === "recording" && playing.value === item.id && (
+          <div id={`player-${item.id}`} class="res-player">
+            {/* Play plays: the click that opened the player lets it start (a browser that still refuses leaves it paused, with its controls). */}
+            <video controls autoPlay preload="auto" src={recordingMediaUrl(item.id)} aria-label={`Recording: ${itemName(item)}`}>
+              Your browser cannot play this recording; <a href={recordingMediaUrl(item.id)}>download it</a> instead.
+            </video>
+          </div>
+        )}
+        {item.kind === "note" && read && (
+          <div id={`note-${item.id}`} class="res-note">
+            {read.state === "loading" && <p role="status">Loading…</p>}
+            {read.state === "error" && (
+              <p role="alert" class="error">
+                Could not open the notes: {read.message}
+              </p>
+            )}
+            {read.state === "ready" &&
+              (read.html.trim() ? (
+                <div class="res-markdown" dangerouslySetInnerHTML={{ __html: read.html }} />
+              ) : (
+                <p class="muted">These notes are empty.</p>
+              ))}
+          </div>
+        )}
+      </li>
+    );
   }
 
   const filtered = kind.value !== "all" || team.value !== "";
@@ -339,110 +464,22 @@ function Resources() {
         </div>
       )}
 
-      {items.length > 0 && (
-        <ul class="res-list">
-          {items.map((item) => {
-            const read = reading.value[item.id];
-            const isRenaming = renaming.value === item.id;
-            return (
-              <li key={`${item.kind}-${item.id}`} class={`res-item ${item.kind}`} data-kind={item.kind}>
-                <div class="res-head">
-                  {isRenaming ? (
-                    <RenameForm
-                      id={item.id}
-                      value={renameValue.value}
-                      error={renameError.value}
-                      busy={renameBusy.value}
-                      onValue={(v) => (renameValue.value = v)}
-                      onSubmit={(e) => saveRename(e, item)}
-                      onCancel={() => endRename(item.id)}
-                    />
-                  ) : (
-                    <h2 class="res-title">{item.title}</h2>
-                  )}
-                  <p class="res-meta">
-                    <span class="badge">{item.kind === "note" ? "Notes" : "Recording"}</span>
-                    <time dateTime={itemDate(item).toISOString()}>{whenFormat.format(itemDate(item))}</time>
-                    <span>{teamName(item.teamId)}</span>
-                    <span>Meeting: {item.meetingTitle}</span>
-                  </p>
-                  {item.kind === "note" && !read && item.excerpt.trim() && <p class="res-excerpt">{excerpt(item.excerpt)}</p>}
-                  {item.kind === "recording" && <RecordingStatus recording={item} />}
-                </div>
-
-                <div class="res-actions">
-                  {item.kind === "recording" ? (
-                    item.status === "ready" && (
-                      <>
-                        <button
-                          type="button"
-                          aria-expanded={playing.value === item.id}
-                          aria-controls={`player-${item.id}`}
-                          onClick={() => (playing.value = playing.value === item.id ? null : item.id)}
-                        >
-                          {playing.value === item.id ? "Close player" : "Play"}
-                          <span class="visually-hidden"> {item.title}</span>
-                        </button>
-                        <a class="button" href={recordingMediaUrl(item.id)} download={fileName(item.title, item.mime?.includes("mp4") ? "mp4" : "webm")}>
-                          Download<span class="visually-hidden"> {item.title}</span>
-                        </a>
-                      </>
-                    )
-                  ) : (
-                    <>
-                      <button type="button" aria-expanded={!!read} aria-controls={`note-${item.id}`} onClick={() => void toggleRead(item)}>
-                        {read && read.state !== "loading" ? "Hide" : "Read"}
-                        <span class="visually-hidden"> {item.title}</span>
-                      </button>
-                      <a class="button" href={noteExportUrl(item.id)} download>
-                        Download .md<span class="visually-hidden"> {item.title}</span>
-                      </a>
-                    </>
-                  )}
-                  {!isRenaming && (
-                    <button type="button" data-rename={item.id} onClick={() => startRename(item)}>
-                      Rename<span class="visually-hidden"> {item.title}</span>
-                    </button>
-                  )}
-                  <button
-                    type="button"
-                    class="res-delete"
-                    onClick={() => {
-                      deleteError.value = null;
-                      deleting.value = item;
-                    }}
-                  >
-                    Delete<span class="visually-hidden"> {item.title}</span>
-                  </button>
-                </div>
-
-                {item.kind === "recording" && playing.value === item.id && (
-                  <div id={`player-${item.id}`} class="res-player">
-                    {/* Play plays: the click that opened the player lets it start (a browser that still refuses leaves it paused, with its controls). */}
-                    <video controls autoPlay preload="auto" src={recordingMediaUrl(item.id)} aria-label={`Recording: ${item.title}`}>
-                      Your browser cannot play this recording; <a href={recordingMediaUrl(item.id)}>download it</a> instead.
-                    </video>
-                  </div>
-                )}
-                {item.kind === "note" && read && (
-                  <div id={`note-${item.id}`} class="res-note">
-                    {read.state === "loading" && <p role="status">Loading…</p>}
-                    {read.state === "error" && (
-                      <p role="alert" class="error">
-                        Could not open the notes: {read.message}
-                      </p>
-                    )}
-                    {read.state === "ready" &&
-                      (read.html.trim() ? (
-                        <div class="res-markdown" dangerouslySetInnerHTML={{ __html: read.html }} />
-                      ) : (
-                        <p class="muted">These notes are empty.</p>
-                      ))}
-                  </div>
-                )}
-              </li>
-            );
-          })}
+      {groups.length > 0 && (
+        <ul class="res-groups" aria-label="Meetings">
+          {groups.map((group) => (
+            <li key={group.meetingId} class="res-group" data-meeting={group.meetingCode}>
+              <div class="res-group-head">
+                <h2 class="res-meeting">{group.meetingTitle}</h2>
+                <p class="res-meta">
+                  <time dateTime={group.meetingAt.toISOString()}>{whenFormat.format(group.meetingAt)}</time>
+                  <span>{teamName(group.teamId)}</span>
+                </p>
+              </div>
+              <ul class="res-list" aria-label={`Notes and recordings of ${group.meetingTitle}`}>
+                {group.items.map((item) => renderItem(item, group.meetingAt))}
+              </ul>
+            </li>
+          ))}
         </ul>
       )}
 
@@ -457,7 +494,7 @@ function Resources() {
       >
         {deleting.value && (
           <p>
-            “{deleting.value.title}” will be deleted for everyone who could see it. This cannot be undone.
+            “{itemName(deleting.value)}” will be deleted for everyone who could see it. This cannot be undone.
           </p>
         )}
         {deleteError.value && (
@@ -494,66 +531,4 @@ function RecordingStatus({ recording: r }: { recording: Recording }) {
         </p>
       );
   }
-}
-
-/** The inline rename form: focused when it opens, Enter saves, Escape cancels. */
-function RenameForm({
-  id,
-  value,
-  error,
-  busy,
-  onValue,
-  onSubmit,
-  onCancel,
-}: {
-  id: string;
-  value: string;
-  error: string | null;
-  busy: boolean;
-  onValue(value: string): void;
-  onSubmit(event: Event): void;
-  onCancel(): void;
-}) {
-  const input = useRef<HTMLInputElement>(null);
-  useEffect(() => {
-    input.current?.focus();
-    input.current?.select();
-  }, []);
-  return (
-    <form class="res-rename" onSubmit={onSubmit}>
-      <label for={`rename-${id}`}>New title</label>
-      <div class="row">
-        <input
-          ref={input}
-          id={`rename-${id}`}
-          value={value}
-          maxLength={200}
-          aria-invalid={error ? "true" : undefined}
-          aria-describedby={error ? `rename-${id}-error` : `rename-${id}-hint`}
-          onInput={(e) => onValue(e.currentTarget.value)}
-          onKeyDown={(e) => {
-            if (e.key === "Escape") {
-              e.preventDefault();
-              onCancel();
-            }
-          }}
-        />
-        <button type="submit" class="primary" disabled={busy}>
-          Save
-        </button>
-        <button type="button" onClick={onCancel} disabled={busy}>
-          Cancel
-        </button>
-      </div>
-      {error ? (
-        <p id={`rename-${id}-error`} class="field-error" role="alert">
-          {error}
-        </p>
-      ) : (
-        <p id={`rename-${id}-hint`} class="hint">
-          Enter saves, Escape cancels.
-        </p>
-      )}
-    </form>
-  );
 }

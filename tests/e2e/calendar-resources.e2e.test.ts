@@ -65,7 +65,7 @@ async function createMeeting(user: User, input: { title: string; teamId?: string
     endsAt: end.toISOString(),
   });
   expect(res.status).toBe(201);
-  return res.body.meeting as { id: string; code: string; title: string };
+  return res.body.meeting as { id: string; code: string; title: string; startsAt: string };
 }
 
 /** Writes `text` into a meeting's notes through the notes socket and waits until the server has saved it. */
@@ -338,11 +338,14 @@ describe.skipIf(!canRunBrowser)("calendar and resources pages", () => {
     await writeNotes(user, oneOnOne.code, "Talked about *goals*.\n");
 
     await page.goto("/resources");
-    const titles = () => page.locator(".res-title").allTextContents();
-    await eventually(async () => expect((await titles()).sort()).toEqual(["1:1 with Sam — notes", "Retro — notes"]));
-    const item = (title: string) => page.locator(".res-item").filter({ has: page.locator(".res-title", { hasText: title }) });
-    expect(await item("Retro — notes").textContent()).toContain("Alpha");
-    expect(await item("1:1 with Sam — notes").textContent()).toContain("Personal");
+    // Each meeting's notes sit under the meeting, read as "Notes" there.
+    const titles = () => page.locator(".res-meeting").allTextContents();
+    await eventually(async () => expect((await titles()).sort()).toEqual(["1:1 with Sam", "Retro"]));
+    const group = (title: string) => page.locator(".res-group").filter({ has: page.locator(".res-meeting", { hasText: title }) });
+    const item = (meeting: string) => group(meeting).locator(".res-item");
+    expect(await group("Retro").locator(".res-group-head").textContent()).toContain("Alpha");
+    expect(await group("1:1 with Sam").locator(".res-group-head").textContent()).toContain("Personal");
+    expect(await item("Retro").locator(".res-title").allTextContents()).toEqual(["Notes"]);
 
     // Kind filter: no recordings here (this server has no Janus), and the empty state says where they come from.
     await page.getByRole("radio", { name: "Recordings" }).check();
@@ -352,39 +355,40 @@ describe.skipIf(!canRunBrowser)("calendar and resources pages", () => {
     await page.getByRole("radio", { name: "Notes" }).check();
     await eventually(async () => expect((await titles()).length).toBe(2));
     await page.locator("#res-team").selectOption({ label: "Alpha" });
-    await eventually(async () => expect(await titles()).toEqual(["Retro — notes"]));
+    await eventually(async () => expect(await titles()).toEqual(["Retro"]));
     await page.locator("#res-team").selectOption({ label: "Personal" });
-    await eventually(async () => expect(await titles()).toEqual(["1:1 with Sam — notes"]));
+    await eventually(async () => expect(await titles()).toEqual(["1:1 with Sam"]));
     await page.locator("#res-team").selectOption({ label: "All teams" });
     await page.getByRole("radio", { name: "All" }).check();
     await eventually(async () => expect((await titles()).length).toBe(2));
 
     // Read: the text rendered as Markdown.
-    await page.getByRole("button", { name: "Read Retro — notes" }).click();
-    const rendered = item("Retro — notes").locator(".res-markdown");
+    await page.getByRole("button", { name: "Read Notes, Retro" }).click();
+    const rendered = item("Retro").locator(".res-markdown");
     await rendered.locator("h1", { hasText: "Retro notes" }).waitFor();
     expect(await rendered.locator("strong").textContent()).toBe("it");
     expect(await rendered.locator("li").count()).toBe(2);
-    await page.getByRole("button", { name: "Hide Retro — notes" }).click();
+    await page.getByRole("button", { name: "Hide Notes, Retro" }).click();
     expect(await rendered.count()).toBe(0);
 
     // Download .md: a link to the export, with the download attribute.
-    const download = item("Retro — notes").getByRole("link", { name: "Download .md Retro — notes" });
+    const download = item("Retro").getByRole("link", { name: "Download .md Notes, Retro" });
     expect(await download.getAttribute("download")).not.toBeNull();
     const md = await user.context.request.get(server!.url + (await download.getAttribute("href"))!);
     expect(md.status()).toBe(200);
     expect(await md.text()).toContain("We shipped **it**.");
 
     // Rename: Escape cancels, Enter saves.
-    await page.getByRole("button", { name: "Rename Retro — notes" }).click();
+    await page.getByRole("button", { name: "Rename Notes, Retro" }).click();
     const input = page.getByLabel("New title");
     // Focus moves there once the form has rendered.
     await eventually(async () => expect(await input.evaluate((el) => el === document.activeElement)).toBe(true));
     await input.fill("Never mind");
     await input.press("Escape");
     expect(await input.count()).toBe(0);
-    expect((await titles()).sort()).toEqual(["1:1 with Sam — notes", "Retro — notes"]);
-    await page.getByRole("button", { name: "Rename Retro — notes" }).click();
+    expect((await titles()).sort()).toEqual(["1:1 with Sam", "Retro"]);
+    expect(await item("Retro").locator(".res-title").allTextContents()).toEqual(["Notes"]);
+    await page.getByRole("button", { name: "Rename Notes, Retro" }).click();
     await page.getByLabel("New title").fill("Sprint 12 retro");
     await page.getByLabel("New title").press("Enter");
     await page.locator(".res-title", { hasText: "Sprint 12 retro" }).waitFor();
@@ -406,7 +410,7 @@ describe.skipIf(!canRunBrowser)("calendar and resources pages", () => {
     await page.getByRole("button", { name: "Delete Sprint 12 retro" }).click();
     await page.locator("dialog[open]").getByRole("button", { name: "Delete", exact: true }).click();
     await page.getByRole("status").filter({ hasText: "Deleted “Sprint 12 retro”" }).waitFor();
-    expect(await titles()).toEqual(["1:1 with Sam — notes"]);
+    expect(await titles()).toEqual(["1:1 with Sam"]);
     await eventually(async () => expect(await page.evaluate(() => document.activeElement?.id)).toBe("res-heading"));
     const notes = await user.call("GET", "/api/notes");
     expect(notes.body.notes.map((n: { title: string }) => n.title)).toEqual(["1:1 with Sam — notes"]);
@@ -422,9 +426,11 @@ describe.skipIf(!canRunBrowser)("calendar and resources pages", () => {
 
     const base = { meetingId: "m1", meetingCode: "abcd-efgh-jkmn", meetingTitle: "Weekly sync", teamId: null, mime: "video/webm", startedBy: null, stoppedAt: null };
     const at = (minutesAgo: number) => new Date(Date.now() - minutesAgo * 60_000).toISOString();
-    const processing = { ...base, id: "rec-processing", title: "Weekly sync — recording", status: "processing", progress: 0.42, durationMs: null, bytes: null, error: null, startedAt: at(5), createdAt: at(5) };
-    const failed = { ...base, id: "rec-failed", title: "Kickoff — recording", status: "failed", progress: null, durationMs: null, bytes: null, error: "Janus left no files for this recording", startedAt: at(60), createdAt: at(60) };
-    const ready = { ...base, id: "rec-ready", title: "Demo — recording", status: "ready", progress: null, durationMs: 3_000, bytes: 48_200_000, error: null, startedAt: at(120), createdAt: at(120) };
+    // Each in its own meeting (Resources groups by meeting, newest meeting first).
+    const meeting = (id: string, title: string, minutesAgo: number) => ({ meetingId: id, meetingCode: `${id}cd-efgh-jkmn`, meetingTitle: title, meetingAt: at(minutesAgo) });
+    const processing = { ...base, ...meeting("m1", "Weekly sync", 5), id: "rec-processing", title: "Weekly sync — recording", status: "processing", progress: 0.42, durationMs: null, bytes: null, error: null, startedAt: at(5), createdAt: at(5) };
+    const failed = { ...base, ...meeting("m2", "Kickoff", 60), id: "rec-failed", title: "Kickoff — recording", status: "failed", progress: null, durationMs: null, bytes: null, error: "Janus left no files for this recording", startedAt: at(60), createdAt: at(60) };
+    const ready = { ...base, ...meeting("m3", "Demo", 120), id: "rec-ready", title: "Demo — recording", status: "ready", progress: null, durationMs: 3_000, bytes: 48_200_000, error: null, startedAt: at(120), createdAt: at(120) };
     let listCalls = 0;
     let readyAfter = 3;
     await context.route(/\/api\/recordings(\?.*)?$/, async (route: Route) => {
@@ -474,7 +480,7 @@ describe.skipIf(!canRunBrowser)("calendar and resources pages", () => {
     expect(await video.evaluate((v: HTMLVideoElement) => v.paused)).toBe(false);
     const link = item("Demo — recording").getByRole("link", { name: "Download Demo — recording" });
     expect(await link.getAttribute("href")).toBe("/api/recordings/rec-ready/media");
-    expect(await link.getAttribute("download")).toBe("demo-recording.webm");
+    expect(await link.getAttribute("download")).toBe("demo-demo-recording.webm");
     await item("Demo — recording").getByRole("button", { name: "Close player Demo — recording" }).click();
     expect(await video.count()).toBe(0);
 
@@ -500,11 +506,13 @@ describe.skipIf(!canRunBrowser)("calendar and resources pages", () => {
     await writeNotes(user, m.code, "# Decisions\n\n- Move the **recording worker** to its own queue\n- Keep PGlite as the default\n\n> Revisit in January.\n");
     const p = await createMeeting(user, { title: "Planning", day: now, hour: 5 });
     await writeNotes(user, p.code, "Short notes.\n");
-    const base = { meetingId: m.id, meetingCode: m.code, meetingTitle: m.title, teamId: team.id, mime: "video/webm", startedBy: null, stoppedAt: null, createdAt: now.toISOString() };
+    const base = { meetingId: m.id, meetingCode: m.code, meetingTitle: m.title, meetingAt: m.startsAt, teamId: team.id, mime: "video/webm", startedBy: null, stoppedAt: null, createdAt: now.toISOString() };
+    const elsewhere = (id: string, title: string, at: Date) => ({ meetingId: id, meetingCode: `${id}cd-efgh-jkmn`, meetingTitle: title, meetingAt: at.toISOString() });
+    const utcTitle = (title: string, at: Date) => `${title} — ${at.toISOString().slice(0, 16).replace("T", " ")} UTC`;
     const recordings = [
-      { ...base, id: "r1", title: "Architecture review — recording", status: "processing", progress: 0.42, durationMs: null, bytes: null, error: null, startedAt: new Date(now.getTime() + 60_000).toISOString() },
-      { ...base, id: "r2", title: "Incident retro — recording", status: "failed", progress: null, durationMs: null, bytes: null, error: "Janus left no files for this recording", startedAt: new Date(now.getTime() - 86_400_000).toISOString() },
-      { ...base, id: "r3", title: "Onboarding walkthrough — recording", status: "ready", progress: null, durationMs: 3_723_000, bytes: 412_000_000, error: null, startedAt: new Date(now.getTime() - 3 * 86_400_000).toISOString() },
+      { ...base, id: "r1", title: utcTitle(m.title, now), status: "processing", progress: 0.42, durationMs: null, bytes: null, error: null, startedAt: new Date(now.getTime() + 60_000).toISOString() },
+      { ...base, ...elsewhere("m2", "Incident retro", new Date(now.getTime() - 86_400_000)), id: "r2", title: "Incident retro — recording", status: "failed", progress: null, durationMs: null, bytes: null, error: "Janus left no files for this recording", startedAt: new Date(now.getTime() - 86_400_000).toISOString() },
+      { ...base, ...elsewhere("m3", "Onboarding walkthrough", new Date(now.getTime() - 3 * 86_400_000)), id: "r3", title: "Onboarding walkthrough — recording", status: "ready", progress: null, durationMs: 3_723_000, bytes: 412_000_000, error: null, startedAt: new Date(now.getTime() - 3 * 86_400_000).toISOString() },
     ];
     for (const variant of [
       { name: "resources-light", colorScheme: "light" as const, phone: false },
@@ -520,11 +528,11 @@ describe.skipIf(!canRunBrowser)("calendar and resources pages", () => {
       const errors = watchErrors(page);
       await page.goto("/resources");
       await page.getByText("Processing 42%").waitFor();
-      await page.getByRole("button", { name: "Read Architecture review — notes" }).click();
+      await page.getByRole("button", { name: "Read Notes, Architecture review" }).click();
       await page.locator(".res-markdown h1").waitFor();
       await screenshot(page, variant.name);
       if (variant.name === "resources-light") {
-        await page.getByRole("button", { name: "Rename Planning — notes" }).click();
+        await page.getByRole("button", { name: "Rename Notes, Planning" }).click();
         await screenshot(page, "resources-rename");
         await page.getByLabel("New title").press("Escape");
         await page.getByRole("radio", { name: "Recordings" }).check();
