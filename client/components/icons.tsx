@@ -1,9 +1,9 @@
 /** The few icons the meeting needs, drawn with currentColor. Decorative unless given a label. */
 import type { ComponentChildren, SVGAttributes } from "preact";
 
-type IconProps = SVGAttributes<SVGSVGElement> & { label?: string };
+export type IconProps = SVGAttributes<SVGSVGElement> & { label?: string };
 
-function Icon({ label, children, ...rest }: IconProps & { children: ComponentChildren }) {
+export function Icon({ label, children, ...rest }: IconProps & { children: ComponentChildren }) {
   return (
     <svg
       viewBox="0 0 24 24"

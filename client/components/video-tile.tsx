@@ -1,7 +1,13 @@
-/** One tile of the meeting grid: a participant's camera (or a screen), their name, mute and speaking state. */
+/**
+ * One tile of the meeting: a participant's camera (or a screen), their name, mute and speaking
+ * state, and its own controls — pin it as the stage, show it full screen — named for screen readers
+ * and shown on hover or focus (always on touch screens).
+ */
 import { useEffect, useRef } from "preact/hooks";
 import type { Tile } from "../meeting/room-state.ts";
+import { canFullscreen, fullscreenElement, toggleFullscreen } from "../meeting/fullscreen.ts";
 import { HandIcon, MicOffIcon } from "./icons.tsx";
+import { ExitFullscreenIcon, FullscreenIcon, PinIcon, SpeakingIcon, UnpinIcon } from "./room-icons.tsx";
 
 const initials = (name: string) =>
   name
@@ -11,9 +17,11 @@ const initials = (name: string) =>
     .map((w) => w[0]!.toUpperCase())
     .join("");
 
-export function VideoTile({ tile }: { tile: Tile }) {
+export function VideoTile({ tile, pinned = false, onPin }: { tile: Tile; pinned?: boolean; onPin?(): void }) {
+  const figure = useRef<HTMLElement>(null);
   const video = useRef<HTMLVideoElement>(null);
   const { participant: p, stream, kind, isSelf } = tile;
+  const full = fullscreenElement().value !== null && fullscreenElement().value === figure.current;
 
   useEffect(() => {
     const el = video.current;
@@ -29,7 +37,8 @@ export function VideoTile({ tile }: { tile: Tile }) {
 
   return (
     <figure
-      class={`tile${tile.speaking ? " speaking" : ""}${p.connection === "reconnecting" ? " away" : ""}${kind === "screen" ? " screen" : ""}${kind === "camera" && p.handRaised ? " hand" : ""}`}
+      ref={figure}
+      class={`tile${tile.speaking ? " speaking" : ""}${pinned ? " pinned" : ""}${p.connection === "reconnecting" ? " away" : ""}${kind === "screen" ? " screen" : ""}${kind === "camera" && p.handRaised ? " hand" : ""}`}
       data-participant-id={p.id}
       data-kind={kind}
       data-speaking={tile.speaking ? "true" : "false"}
@@ -47,8 +56,28 @@ export function VideoTile({ tile }: { tile: Tile }) {
           Reconnecting…
         </p>
       )}
+      <div class="tile-actions">
+        {onPin && (
+          <button type="button" class="tile-action" aria-pressed={pinned} aria-label={`${pinned ? "Unpin" : "Pin"} ${label}`} title={pinned ? "Unpin" : "Pin to the stage"} onClick={onPin}>
+            {pinned ? <UnpinIcon /> : <PinIcon />}
+          </button>
+        )}
+        {canFullscreen() && (
+          <button
+            type="button"
+            class="tile-action"
+            aria-label={full ? "Exit full screen" : `Show ${label} full screen`}
+            title={full ? "Exit full screen" : "Full screen"}
+            onClick={() => void toggleFullscreen(figure.current)}
+          >
+            {full ? <ExitFullscreenIcon /> : <FullscreenIcon />}
+          </button>
+        )}
+      </div>
       <figcaption>
+        {tile.speaking && <SpeakingIcon class="speaking-indicator" />}
         <span class="name">{label}</span>
+        {pinned && <PinIcon class="pin-indicator" label="Pinned" />}
         {kind === "camera" && p.audioMuted && <MicOffIcon class="muted-indicator" label="Microphone muted" />}
         {kind === "camera" && p.handRaised && <HandIcon class="hand-indicator" label="Hand raised" />}
         {tile.speaking && <span class="visually-hidden">, speaking</span>}

@@ -1,11 +1,12 @@
 /**
- * The pre-join screen: a camera preview, camera and microphone pickers, mic and camera toggles, and
- * a name for guests. What it captures is handed to the room, so joining does not ask again.
+ * The pre-join screen: a camera preview, camera and microphone pickers, mic and camera toggles, a
+ * microphone level meter and a speaker test, and a name for guests. What it captures is handed to the room, so joining does not ask again.
  */
 import { useSignal } from "@preact/signals";
 import { useEffect, useRef } from "preact/hooks";
 import { CameraIcon, CameraOffIcon, MicIcon, MicOffIcon } from "../components/icons.tsx";
 import { loadDisplayName, saveDisplayName } from "../lib/prefs.ts";
+import { MicMeter, SpeakerTest } from "./mic-check.tsx";
 
 export interface JoinChoice {
   name?: string;
@@ -164,6 +165,10 @@ export function PreJoin({
             {camera.value ? <CameraIcon /> : <CameraOffIcon />}
             <span>{camera.value ? "Stop camera" : "Start camera"}</span>
           </button>
+        </div>
+        <div class="mic-checks" role="group" aria-label="Sound check">
+          <MicMeter stream={stream.value} on={mic.value} />
+          <SpeakerTest />
         </div>
         {captureError.value && (
           <div class="banner warn" role="alert">

@@ -10,24 +10,24 @@ import { useEffect, useRef } from "preact/hooks";
 import { ConfirmDialog } from "../components/confirm.tsx";
 import { CameraIcon, CameraOffIcon, ChatIcon, HandIcon, LeaveIcon, MicIcon, MicOffIcon, NotesIcon, PeopleIcon, RecordIcon, ScreenIcon } from "../components/icons.tsx";
 import { ThemeToggle } from "../components/layout.tsx";
-import { VideoTile } from "../components/video-tile.tsx";
 import { useMediaQuery } from "../lib/media-query.ts";
 import { loadShortcutsOn } from "../lib/prefs.ts";
 import { playTone } from "../lib/tone.ts";
 import { navigate } from "../lib/router.ts";
+import { AlonePrompt, InviteButton } from "./invite.tsx";
+import type { LayoutView } from "./layout.ts";
 import { MoreMenu, type MenuItem } from "./more-menu.tsx";
+import { MutedNotice } from "./muted-notice.tsx";
 import { ChatPanel, NotesPanel, PeoplePanel, type PanelName } from "./panels.tsx";
 import type { RoomState } from "./room-state.ts";
 import { SHORTCUT_KEYS, shortcutAllowedOn } from "./shortcuts.ts";
+import { loadView, saveView, VideoArea, ViewControls } from "./stage.tsx";
 
 /** Phones have no getDisplayMedia: no Share button there. */
 const canShareScreen = () => typeof navigator !== "undefined" && !!navigator.mediaDevices?.getDisplayMedia;
 
 /** Where the toolbar keeps its less used controls in a "More" menu (as meeting.css hides the labels). */
 const PHONE = "(max-width: 48rem)";
-
-/** Columns for n camera tiles, so 1–8 people fill the stage without scrolling. */
-const columnsFor = (n: number) => (n <= 1 ? 1 : n <= 4 ? 2 : n <= 9 ? 3 : 4);
 
 export function RoomView({ room, code, title, signedIn }: { room: RoomState; code: string; title: string; signedIn: boolean }) {
   const panel = useSignal<PanelName | null>(null);
@@ -36,6 +36,8 @@ export function RoomView({ room, code, title, signedIn }: { room: RoomState; cod
   const confirmLeave = useSignal(false);
   const confirmRecord = useSignal(false);
   const shortcutsOn = useSignal(loadShortcutsOn());
+  const view = useSignal<LayoutView>(loadView());
+  const pinned = useSignal<string | null>(null);
 
   const toggle = (name: PanelName) => {
     panel.value = panel.value === name ? null : name;
@@ -104,9 +106,7 @@ export function RoomView({ room, code, title, signedIn }: { room: RoomState; cod
   const recorderId = room.recording.value?.startedBy;
   const recorderName = recorderId ? (room.participants.value.find((p) => p.id === recorderId)?.name ?? null) : null;
 
-  const tiles = room.tiles.value;
-  const screens = tiles.filter((t) => t.kind === "screen");
-  const cameras = tiles.filter((t) => t.kind === "camera");
+  const alone = room.status.value === "live" && room.participants.value.length === 1;
   const rec = room.recording.value;
   const me = room.self.value;
 
@@ -124,6 +124,14 @@ export function RoomView({ room, code, title, signedIn }: { room: RoomState; cod
           </span>
         )}
         <span class="header-spacer" />
+        <InviteButton code={code} />
+        <ViewControls
+          view={view.value}
+          onView={(v) => {
+            view.value = v;
+            saveView(v);
+          }}
+        />
         <ThemeToggle />
       </header>
       <Banners room={room} signedIn={signedIn} />
@@ -133,21 +141,10 @@ export function RoomView({ room, code, title, signedIn }: { room: RoomState; cod
             Joining…
           </p>
         ) : (
-          <section class={screens.length ? "video-area has-screen" : "video-area"} aria-label="Participants' video">
-            {screens.length > 0 && (
-              <div class="screens">
-                {screens.map((tile) => (
-                  <VideoTile key={tile.key} tile={tile} />
-                ))}
-              </div>
-            )}
-            <div class="grid" style={{ "--cols": columnsFor(cameras.length), "--count": Math.max(1, cameras.length) }} data-count={cameras.length}>
-              {cameras.map((tile) => (
-                <VideoTile key={tile.key} tile={tile} />
-              ))}
-            </div>
-          </section>
+          <VideoArea room={room} view={view.value} pinned={pinned} />
         )}
+        {alone && <AlonePrompt code={code} />}
+        <MutedNotice room={room} shortcut={shortcutsOn.value ? SHORTCUT_KEYS.mic : undefined} />
         {panel.value === "people" && <PeoplePanel room={room} code={code} onClose={closePanel} shortcuts={shortcutsOn} />}
         {panel.value === "chat" && <ChatPanel room={room} onClose={closePanel} />}
         {notesOpened.value && me && <NotesPanel code={code} name={me.name} hidden={panel.value !== "notes"} onClose={closePanel} />}

@@ -1,0 +1,93 @@
+/**
+ * The meeting's video area in its two layouts: the even grid of cameras, or a stage (a pinned tile,
+ * a shared screen, or in speaker view the active speaker) with everyone else in a strip beside it
+ * (below it on a tall screen). Which tile goes where is decided in layout.ts; this renders it.
+ * Also the header's view controls: grid or speaker view, and full screen for the whole meeting.
+ */
+import type { Signal } from "@preact/signals";
+import { useRef } from "preact/hooks";
+import { ExitFullscreenIcon, FullscreenIcon, SpeakerViewIcon } from "../components/room-icons.tsx";
+import { VideoTile } from "../components/video-tile.tsx";
+import { canFullscreen, fullscreenElement, toggleFullscreen } from "./fullscreen.ts";
+import { arrangeTiles, nextStageSpeaker, type LayoutView } from "./layout.ts";
+import type { RoomState, Tile } from "./room-state.ts";
+
+const VIEW_KEY = "dictate.view";
+
+/** The view this browser used last (grid unless speaker view was chosen). */
+export function loadView(): LayoutView {
+  try {
+    return localStorage.getItem(VIEW_KEY) === "speaker" ? "speaker" : "grid";
+  } catch {
+    return "grid";
+  }
+}
+
+export function saveView(view: LayoutView) {
+  try {
+    localStorage.setItem(VIEW_KEY, view);
+  } catch {
+    // Not remembered; fine.
+  }
+}
+
+/** Columns for n camera tiles, so 1–8 people fill the stage without scrolling. */
+const columnsFor = (n: number) => (n <= 1 ? 1 : n <= 4 ? 2 : n <= 9 ? 3 : 4);
+
+export function VideoArea({ room, view, pinned }: { room: RoomState; view: LayoutView; pinned: Signal<string | null> }) {
+  // Speaker view keeps showing the last other person who spoke while you talk or all are quiet.
+  const lastSpeaker = useRef<string | null>(null);
+  lastSpeaker.current = nextStageSpeaker(room.speaking.value, room.self.value?.id ?? null, lastSpeaker.current);
+  const tiles = room.tiles.value;
+  const layout = arrangeTiles(tiles, { view, pinned: pinned.value, speakerId: lastSpeaker.current });
+  // Pinning needs someone else to pin; alone, your tile is the whole stage anyway.
+  const canPin = tiles.length > 1;
+  const tile = (t: Tile) => (
+    <VideoTile key={t.key} tile={t} pinned={pinned.value === t.key} onPin={canPin || pinned.value === t.key ? () => (pinned.value = pinned.value === t.key ? null : t.key) : undefined} />
+  );
+
+  if (layout.mode === "grid") {
+    const n = layout.grid.length;
+    return (
+      <section class="video-area" aria-label="Participants' video" data-layout="grid">
+        <div class="grid" style={{ "--cols": columnsFor(n), "--count": Math.max(1, n) }} data-count={n}>
+          {layout.grid.map(tile)}
+        </div>
+      </section>
+    );
+  }
+  return (
+    <section class="video-area has-stage" aria-label="Participants' video" data-layout={layout.why}>
+      <div class="stage-layout">
+        <div class={`stage-main${layout.stage.length > 1 ? " several" : ""}`}>{layout.stage.map(tile)}</div>
+        {layout.strip.length > 0 && <div class="strip">{layout.strip.map(tile)}</div>}
+      </div>
+    </section>
+  );
+}
+
+/** Header buttons: speaker view on or off, and the whole meeting full screen. */
+export function ViewControls({ view, onView }: { view: LayoutView; onView(v: LayoutView): void }) {
+  const full = fullscreenElement().value === document.documentElement;
+  const speaker = view === "speaker";
+  return (
+    <>
+      <button
+        type="button"
+        class={`header-button${speaker ? " on" : ""}`}
+        aria-pressed={speaker}
+        aria-label="Speaker view"
+        title={speaker ? "Speaker view is on: back to the grid" : "Speaker view: the one speaking large, the others in a strip"}
+        onClick={() => onView(speaker ? "grid" : "speaker")}
+      >
+        <SpeakerViewIcon />
+        <span class="header-button-label">Speaker view</span>
+      </button>
+      {canFullscreen() && (
+        <button type="button" class="header-button" aria-label={full ? "Exit full screen" : "Full screen"} title={full ? "Exit full screen" : "Show the meeting full screen"} onClick={() => void toggleFullscreen(document.documentElement)}>
+          {full ? <ExitFullscreenIcon /> : <FullscreenIcon />}
+        </button>
+      )}
+    </>
+  );
+}
