@@ -4,6 +4,7 @@ import type { Logger } from "pino";
 import { CLOSE, type Channel, type Connection, type Principal, type SocketSink } from "./connection.ts";
 import { createLocalRooms, isInUse, type ActorFactory, type RoomDirectory } from "./local-directory.ts";
 import type { RoomMeeting } from "./room-actor.ts";
+import { AppError } from "../errors.ts";
 
 export interface RedisDirectoryOptions {
   /** Commands connection. */
@@ -72,6 +73,12 @@ interface Relay {
   sid: string;
   /** The node its frames go to; null while it moves, or once it lives here (`local`). */
   owner: string | null;
+  /** The owner that did not receive a frame (or the open), while we find out whether it lives. */
+  waitingFor: string | null;
+  /** Whether the open itself went unreceived (so a live owner must be sent it again). */
+  reopen: boolean;
+  /** Whether some owner has received a frame of it (so a new owner must be introduced to it). */
+  delivered: boolean;
   local: SocketSink | null;
   /** Frames that arrived while it moved, or that its owner did not receive (PUBLISH answered 0). */
   queue: (string | Uint8Array)[];
@@ -85,7 +92,12 @@ interface Relay {
 
 /** Zero subscribers seen this many checks in a row (`watchMs` apart) means the node is gone. */
 const GONE_AFTER_CHECKS = 2;
-/** After our own Redis connection comes back, other nodes' subscriptions need a moment too: no verdicts then. */
+/**
+ * After a Redis reconnect (Redis restarted, maybe empty), every node needs a moment to subscribe
+ * again and to set its leases again. Meanwhile no node judges another dead, and no node takes a
+ * room nobody holds: the owner would still be serving it (sockets opening then are told to try
+ * again shortly).
+ */
 const SETTLE_AFTER_RECONNECT_MS = 2_000;
 
 /**
@@ -124,7 +136,9 @@ export function createRedisDirectory(createActor: ActorFactory, options: RedisDi
   let renewTimer: ReturnType<typeof setInterval> | null = null;
   let watchTimer: ReturnType<typeof setInterval> | null = null;
   let watching = false;
-  let readyAt = Date.now();
+  let readyAt = 0;
+  const settling = () => Date.now() - readyAt < SETTLE_AFTER_RECONNECT_MS;
+  const settlingError = () => new AppError("UNAVAILABLE", "The cluster is reconnecting; try again in a moment");
   let stopped = false;
   let relaySeq = 0;
 
@@ -152,14 +166,31 @@ export function createRedisDirectory(createActor: ActorFactory, options: RedisDi
     }
   }
 
-  async function renewAll() {
+  /** One renewal at a time (the timer and both connections' reconnects may ask at once); one more if asked meanwhile. */
+  let renewing: Promise<void> | null = null;
+  let renewAgain = false;
+  function renewAll(): Promise<void> {
+    if (renewing) {
+      renewAgain = true;
+      return renewing;
+    }
+    renewing = (async () => {
+      do {
+        renewAgain = false;
+        await renewOnce();
+      } while (renewAgain && !stopped);
+    })().finally(() => (renewing = null));
+    return renewing;
+  }
+
+  async function renewOnce() {
     for (const [code, value] of leases) {
       try {
         const ok = await redis.eval(EXTEND, 1, ownerKey(code), value, String(leaseMs));
         if (ok === 1) continue;
         // Gone (Redis restarted empty, or it lapsed while Redis was away): nobody else holds it
         // if we can set it again. Taken by another node: that node serves the room now.
-        if ((await redis.set(ownerKey(code), value, "PX", leaseMs, "NX")) === "OK") {
+        if ((await redis.set(ownerKey(code), value, "PX", leaseMs, "NX")) === "OK" || (await redis.get(ownerKey(code))) === value) {
           log.warn({ code }, "the lease of a room had vanished from Redis; took it again");
           continue;
         }
@@ -192,6 +223,7 @@ export function createRedisDirectory(createActor: ActorFactory, options: RedisDi
       if (leases.has(code)) return nodeId;
       const current = await redis.get(ownerKey(code));
       if (current === null) {
+        if (settling()) throw settlingError();
         if (await acquire(code)) return nodeId;
         continue;
       }
@@ -202,6 +234,7 @@ export function createRedisDirectory(createActor: ActorFactory, options: RedisDi
         return nodeId;
       }
       if (await listening(owner)) return owner;
+      if (settling()) throw settlingError();
       // Nobody listens for the owner any more: it died. Clear its lease (only if unchanged) and retry.
       log.info({ code, owner }, "room owner is gone; taking the room over");
       await redis.eval(RELEASE, 1, ownerKey(code), current);
@@ -242,16 +275,28 @@ export function createRedisDirectory(createActor: ActorFactory, options: RedisDi
     const sid = r.sid;
     void publish(owner, { t: "frame", sid, ...encode(data) }).then(
       (n) => {
-        if (n > 0 || r.sid !== sid || r.closed) return;
-        // Nobody received it: keep it for wherever the room goes, and hold what follows.
+        if (r.sid !== sid || r.closed) return;
+        if (n > 0) return void (r.delivered = true);
+        // Nobody received it: keep it, and every frame after it, until we know where the room is.
         r.queue.push(data);
-        suspect(owner);
+        hold(owner, false);
       },
       () => {
         // Redis is unreachable: the client reconnects (and is told to try later while it lasts).
         closeRelay(r, CLOSE.RESTART, "Room moved; reconnect");
       },
     );
+  }
+
+  /** Stops sending to `owner` (its frames queue) and finds out whether it lives. */
+  function hold(owner: string, reopen: boolean, only?: Relay) {
+    for (const r of only ? [only] : relays.values()) {
+      if (r.owner !== owner) continue;
+      r.owner = null;
+      r.waitingFor = owner;
+      r.reopen ||= reopen;
+    }
+    suspect(owner);
   }
 
   function closeRelay(r: Relay, code: number, reason: string) {
@@ -270,8 +315,9 @@ export function createRedisDirectory(createActor: ActorFactory, options: RedisDi
     const sent = await publish(owner, { t: "open", sid: r.sid, from: nodeId, ch: r.channel, meeting: r.meeting, principal: r.principal });
     if (r.closed) return void publish(owner, { t: "close", sid: r.sid, code: CLOSE.ABNORMAL }).catch(() => {});
     if (sent === 0) {
-      // Died (or moved) just now: look again.
-      return suspect(owner, r.meeting.code);
+      // Died just now, or is resubscribing: find out, and open again where the room is then.
+      r.owner = owner;
+      return hold(owner, true, r);
     }
     r.owner = owner;
     const pending = [...(reintroduce ? introduction(r) : []), ...r.queue.splice(0)];
@@ -289,38 +335,56 @@ export function createRedisDirectory(createActor: ActorFactory, options: RedisDi
     for (const data of pending) sink.frame(data);
   }
 
+  /** Nodes whose death is being checked. */
+  const suspected = new Set<string>();
+
   /**
-   * `owner` may be gone. Confirmed gone, every room relayed to it moves: the lease is cleared if it
-   * is still the dead owner's, the room placed anew, and each socket moved there. With `code`, a
-   * room whose owner changed while we relayed to it is placed again even if `owner` lives.
+   * `owner` may be gone. Alive after all (a stray zero while it resubscribed), the sockets held for
+   * it go on where they were; gone, every room relayed to it is re-homed.
    */
-  function suspect(owner: string, code?: string) {
+  function suspect(owner: string) {
+    if (suspected.has(owner)) return;
+    suspected.add(owner);
     void (async () => {
+      // Right after a reconnect a silent owner may just not have subscribed again yet.
+      while (settling() && !stopped) await Bun.sleep(SETTLE_AFTER_RECONNECT_MS - (Date.now() - readyAt) + 10);
       let alive: boolean;
       try {
         alive = await listening(owner);
       } catch {
-        alive = true; // Redis is away: nothing can be decided now; frames wait in the queues.
+        // Redis is away: the held sockets reconnect, and are told to try later while it lasts.
+        for (const r of relays.values()) if (r.waitingFor === owner && r.owner === null) closeRelay(r, CLOSE.RESTART, "Room moved; reconnect");
+        return;
       }
-      const codes = new Set<string>();
-      for (const r of relays.values()) if (!r.closed && !r.local && (r.owner === owner || r.owner === null)) codes.add(r.meeting.code);
-      if (code) codes.add(code);
+      const waiting = [...relays.values()].filter((r) => r.waitingFor === owner && r.owner === null && !r.closed && !r.local);
       if (alive) {
-        // A stray zero (it was resubscribing): send the held frames after all.
-        for (const r of relays.values()) if (r.owner === owner && r.queue.length > 0) for (const d of r.queue.splice(0)) deliver(r, d);
-        if (!code) return;
+        for (const r of waiting) {
+          if (rehoming.has(r.meeting.code)) continue;
+          r.waitingFor = null;
+          if (r.reopen) void relayTo(r, owner, false);
+          else {
+            r.owner = owner;
+            for (const data of r.queue.splice(0)) deliver(r, data);
+          }
+        }
+        return;
       }
-      for (const c of codes) void rehome(c, alive ? null : owner);
-    })();
+      log.warn({ gone: owner }, "a room owner stopped listening; moving its rooms");
+      for (const code of new Set(waiting.map((r) => r.meeting.code))) void rehome(code, owner);
+    })().finally(() => suspected.delete(owner));
   }
 
   function rehome(code: string, deadOwner: string | null): Promise<void> {
     let pending = rehoming.get(code);
     if (pending) return pending;
     pending = (async () => {
-      // Those relayed to the dead owner, and those left waiting (owner null) by a failed open.
+      // Those relayed to the dead owner, and those held waiting to know where the room is.
       const moving = [...relays.values()].filter((r) => r.meeting.code === code && !r.closed && !r.local && (r.owner === null || r.owner === deadOwner));
-      for (const r of moving) r.owner = null;
+      for (const r of moving) {
+        r.owner = null;
+        r.waitingFor = null;
+        r.reopen = false;
+      }
       const started = Date.now();
       try {
         if (deadOwner) {
@@ -328,7 +392,7 @@ export function createRedisDirectory(createActor: ActorFactory, options: RedisDi
           if (current?.startsWith(`${deadOwner}:`)) await redis.eval(RELEASE, 1, ownerKey(code), current);
         }
         const owner = await ownerOf(code);
-        await Promise.all(moving.map((r) => (owner === nodeId ? attachHere(r, true) : relayTo(r, owner, true))));
+        await Promise.all(moving.map((r) => (owner === nodeId ? attachHere(r, r.delivered) : relayTo(r, owner, r.delivered))));
         log.info({ code, from: deadOwner, to: owner, sockets: moving.length, ms: Date.now() - started }, "moved a room's relayed sockets to its new home");
       } catch (err) {
         log.warn({ err, code }, "could not re-home a room; its sockets reconnect");
@@ -359,7 +423,7 @@ export function createRedisDirectory(createActor: ActorFactory, options: RedisDi
         if (times < GONE_AFTER_CHECKS) return;
         silent.delete(node);
         log.warn({ gone: node }, "a node stopped listening; moving what it served");
-        if (owners.has(node)) suspect(node);
+        if (owners.has(node)) hold(node, false);
         // Sockets it relayed to us dropped with it: their seats are held for their return.
         for (const [sid, e] of remote) if (e.from === node) handleOwnerMessage({ t: "close", sid, code: CLOSE.ABNORMAL });
       });
@@ -374,7 +438,24 @@ export function createRedisDirectory(createActor: ActorFactory, options: RedisDi
     const owner = await ownerOf(meeting.code);
     if (owner === nodeId) return local.attach(meeting, channel, conn, principal);
 
-    const r: Relay = { conn, meeting, channel, principal, sid: "", owner: null, local: null, queue: [], hello: null, resume: null, step1: null, awareness: null, closed: false };
+    const r: Relay = {
+      conn,
+      meeting,
+      channel,
+      principal,
+      sid: "",
+      owner: null,
+      waitingFor: null,
+      reopen: false,
+      delivered: false,
+      local: null,
+      queue: [],
+      hello: null,
+      resume: null,
+      step1: null,
+      awareness: null,
+      closed: false,
+    };
     await relayTo(r, owner, false);
     return {
       frame(data) {
@@ -491,6 +572,7 @@ export function createRedisDirectory(createActor: ActorFactory, options: RedisDi
     async start() {
       subscriber.on("message", onMessage);
       await subscriber.subscribe(myChannel);
+      // Both are connected now: from here on, "ready" means reconnected.
       redis.on("ready", onReady);
       subscriber.on("ready", onReady);
       renewTimer = setInterval(() => void renewAll(), renewMs);
