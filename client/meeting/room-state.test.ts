@@ -416,6 +416,19 @@ describe("recovery", () => {
     room.dispose();
   });
 
+  test("a welcome on the same seat (a drop, or the room moved to another server) adds the chat we missed, once and in order", async () => {
+    const { sockets, room } = await joined([bob]);
+    const early = { from: bob.id, name: "Bob", text: "first", at: "2026-12-03T10:00:00.000Z" };
+    sockets.last.receive({ type: "chat", ...early });
+    const missed = { from: bob.id, name: "Bob", text: "while you moved", at: "2026-12-03T10:00:05.000Z" };
+    // The new room knows only what was said since it started; the old one's "first" we keep.
+    sockets.last.receive(welcome(ada, [bob], { chat: [missed] }));
+    sockets.last.receive(welcome(ada, [bob], { chat: [missed] }));
+    await flush();
+    expect(room.chat.value.map((c) => c.text)).toEqual(["first", "while you moved"]);
+    room.dispose();
+  });
+
   test("a resume after the SFU lost our feed publishes again", async () => {
     const { sockets, room, clock } = await joined([bob]);
     sockets.last.drop(1006);

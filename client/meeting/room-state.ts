@@ -149,7 +149,15 @@ export function createRoomState(deps: RoomStateDeps) {
       meeting.value = w.meeting;
       recording.value = w.recording;
       mediaAvailable.value = w.media.available;
+      // Resumed (after a drop, or the room moved to another server): keep what we have, and add
+      // what the room holds that we missed meanwhile.
       if (!resumed) chat.value = w.chat;
+      else {
+        const key = (c: ChatMessage) => `${c.at}\u0000${c.from}\u0000${c.text}`;
+        const have = new Set(chat.value.map(key));
+        const missed = w.chat.filter((c) => !have.has(key(c)));
+        if (missed.length > 0) chat.value = [...chat.value, ...missed].sort((a, b) => a.at.localeCompare(b.at));
+      }
       if (speaking.value && speaking.value !== w.self.id && !others.value.has(speaking.value)) speaking.value = null;
       status.value = "live";
     });
