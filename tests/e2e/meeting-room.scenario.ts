@@ -262,7 +262,8 @@ try {
   const recordings = (await (await adaResources.request.get("/api/recordings")).json()) as { recordings: { id: string; title: string; status: string; durationMs: number }[] };
   results.recordingsApi = recordings.recordings.map((r) => ({ status: r.status, durationMs: r.durationMs }));
   const rec = recordings.recordings[0]!;
-  await adaResources.getByText(rec.title).first().waitFor();
+  // Under its meeting, the room's title ("<meeting> — <date> UTC") reads "Recording".
+  await adaResources.locator(".res-item.recording").first().getByRole("heading", { name: "Recording" }).waitFor();
   await shot(adaResources, "resources-after-recording");
   await adaResources.getByRole("button", { name: /^Play/ }).first().click();
   const video = adaResources.locator("video").first();
@@ -274,7 +275,7 @@ try {
       return v.currentTime > 0.3 && v.videoWidth > 0 ? { currentTime: v.currentTime, videoWidth: v.videoWidth } : null;
     }), 20_000);
   await shot(adaResources, "resources-playing");
-  await adaResources.getByRole("button", { name: `Rename ${rec.title}` }).click();
+  await adaResources.getByRole("button", { name: /^Rename Recording, / }).first().click();
   await adaResources.getByLabel("New title").fill("Release planning");
   await adaResources.keyboard.press("Enter");
   await adaResources.getByRole("heading", { name: "Release planning" }).waitFor();
