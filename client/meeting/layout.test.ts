@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { arrangeTiles, nextStageSpeaker, type LayoutTile } from "./layout.ts";
+import { arrangeTiles, holdPlaces, nextStageSpeaker, type LayoutTile } from "./layout.ts";
 
 const cam = (id: string, isSelf = false): LayoutTile => ({ key: `${id}:camera`, kind: "camera", isSelf, participant: { id } });
 const screen = (id: string): LayoutTile => ({ key: `${id}:screen`, kind: "screen", isSelf: false, participant: { id } });
@@ -57,5 +57,26 @@ describe("who speaker view shows", () => {
     expect(nextStageSpeaker("me", "me", "ana")).toBe("ana");
     expect(nextStageSpeaker(null, "me", "ben")).toBe("ben");
     expect(nextStageSpeaker("ben", "me", "ana")).toBe("ben");
+  });
+});
+
+describe("holding the places while a tile is full screen", () => {
+  test("a new speaker does not move the stage tile out of its place", () => {
+    const before = arrangeTiles([me, ana, ben], { view: "speaker", pinned: null, speakerId: "ana" });
+    const held = holdPlaces(before, [me, ana, ben]);
+    expect(held).toEqual(before);
+    // What arrangeTiles would have done: Ben on the stage, Ana (full screen) out of it.
+    const moved = arrangeTiles([me, ana, ben], { view: "speaker", pinned: null, speakerId: "ben" });
+    expect(moved.mode === "stage" && keys(moved.stage)).toEqual(["ben:camera"]);
+  });
+
+  test("the tiles are today's; newcomers join the strip or the grid; those who left are dropped", () => {
+    const before = arrangeTiles([me, ana, ben], { view: "speaker", pinned: null, speakerId: "ana" });
+    const ana2 = { ...ana, participant: { id: "ana" }, extra: 1 } as LayoutTile;
+    const cy = cam("cy");
+    const held = holdPlaces(before, [me, ana2, cy, screen("cy")]);
+    expect(held.mode === "stage" && [held.stage[0], keys(held.strip)]).toEqual([ana2, ["me:camera", "cy:camera", "cy:screen"]]);
+    const grid = holdPlaces(arrangeTiles([me, ana], { view: "grid", pinned: null, speakerId: null }), [ana, cy]);
+    expect(grid).toEqual({ mode: "grid", grid: [ana, cy] });
   });
 });

@@ -38,6 +38,21 @@ export function arrangeTiles<T extends LayoutTile>(tiles: readonly T[], { view, 
 }
 
 /**
+ * The arrangement `previous` again, with the tiles as they are now: while a tile is full screen,
+ * nothing may move it to another part of the page (a new speaker, a pin, a screen share), since
+ * the browser leaves full screen when its element is taken out of the page. Tiles that came
+ * meanwhile join the strip (or the grid); tiles that went are dropped.
+ */
+export function holdPlaces<T extends LayoutTile>(previous: Arrangement<T>, tiles: readonly T[]): Arrangement<T> {
+  const now = new Map(tiles.map((t) => [t.key, t]));
+  const keep = (ts: T[]) => ts.flatMap((t) => now.get(t.key) ?? []);
+  const placed = new Set((previous.mode === "grid" ? previous.grid : [...previous.stage, ...previous.strip]).map((t) => t.key));
+  const added = tiles.filter((t) => !placed.has(t.key));
+  if (previous.mode === "grid") return { mode: "grid", grid: [...keep(previous.grid), ...added] };
+  return { ...previous, stage: keep(previous.stage), strip: [...keep(previous.strip), ...added] };
+}
+
+/**
  * The one to show in speaker view: who speaks now, unless that is you, then who spoke before you.
  * Returns the id to remember as the last other speaker.
  */

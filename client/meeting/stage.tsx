@@ -9,7 +9,7 @@ import { useRef } from "preact/hooks";
 import { ExitFullscreenIcon, FullscreenIcon, SpeakerViewIcon } from "../components/room-icons.tsx";
 import { VideoTile } from "../components/video-tile.tsx";
 import { canFullscreen, fullscreenElement, toggleFullscreen } from "./fullscreen.ts";
-import { arrangeTiles, nextStageSpeaker, type LayoutView } from "./layout.ts";
+import { arrangeTiles, holdPlaces, nextStageSpeaker, type Arrangement, type LayoutView } from "./layout.ts";
 import type { RoomState, Tile } from "./room-state.ts";
 
 const VIEW_KEY = "dictate.view";
@@ -39,7 +39,12 @@ export function VideoArea({ room, view, pinned }: { room: RoomState; view: Layou
   const lastSpeaker = useRef<string | null>(null);
   lastSpeaker.current = nextStageSpeaker(room.speaking.value, room.self.value?.id ?? null, lastSpeaker.current);
   const tiles = room.tiles.value;
-  const layout = arrangeTiles(tiles, { view, pinned: pinned.value, speakerId: lastSpeaker.current });
+  const area = useRef<HTMLElement>(null);
+  const held = useRef<Arrangement<Tile> | null>(null);
+  const full = fullscreenElement().value;
+  const tileIsFull = !!full && !!area.current?.contains(full);
+  const layout = tileIsFull && held.current ? holdPlaces(held.current, tiles) : arrangeTiles(tiles, { view, pinned: pinned.value, speakerId: lastSpeaker.current });
+  held.current = layout;
   // Pinning needs someone else to pin; alone, your tile is the whole stage anyway.
   const canPin = tiles.length > 1;
   const tile = (t: Tile) => (
@@ -49,7 +54,7 @@ export function VideoArea({ room, view, pinned }: { room: RoomState; view: Layou
   if (layout.mode === "grid") {
     const n = layout.grid.length;
     return (
-      <section class="video-area" aria-label="Participants' video" data-layout="grid">
+      <section ref={area} class="video-area" aria-label="Participants' video" data-layout="grid">
         <div class="grid" style={{ "--cols": columnsFor(n), "--count": Math.max(1, n) }} data-count={n}>
           {layout.grid.map(tile)}
         </div>
@@ -57,7 +62,7 @@ export function VideoArea({ room, view, pinned }: { room: RoomState; view: Layou
     );
   }
   return (
-    <section class="video-area has-stage" aria-label="Participants' video" data-layout={layout.why}>
+    <section ref={area} class="video-area has-stage" aria-label="Participants' video" data-layout={layout.why}>
       <div class="stage-layout">
         <div class={`stage-main${layout.stage.length > 1 ? " several" : ""}`}>{layout.stage.map(tile)}</div>
         {layout.strip.length > 0 && <div class="strip">{layout.strip.map(tile)}</div>}

@@ -144,11 +144,27 @@ describe.skipIf(!canRunBrowser)("who is talking", () => {
     await ada.locator('.video-area[data-layout="grid"]').waitFor();
   }, 30_000);
 
-  test("full screen: a tile's button shows that tile full screen, the header's the whole meeting", async () => {
+  test("full screen: a tile's button shows that tile full screen (and nothing moves it meanwhile), the header's the whole meeting", async () => {
     await ada.getByRole("button", { name: "Show Ben full screen" }).click();
     await ada.waitForFunction((id) => (document.fullscreenElement as HTMLElement | null)?.dataset.participantId === id, ids.Ben);
     await ada.getByRole("button", { name: "Exit full screen" }).click();
     await ada.waitForFunction(() => document.fullscreenElement === null);
+
+    // In speaker view the speaker's tile stays full screen when someone else starts talking (taking it
+    // off the stage would end full screen), and the stage follows the new speaker afterwards.
+    await ada.getByRole("button", { name: "Speaker view" }).click();
+    speaking(ids.Ben!);
+    await ada.locator(`.stage-main figure[data-participant-id="${ids.Ben}"]`).waitFor();
+    await ada.getByRole("button", { name: "Show Ben full screen" }).click();
+    await ada.waitForFunction((id) => (document.fullscreenElement as HTMLElement | null)?.dataset.participantId === id, ids.Ben);
+    speaking(ids.Cy!);
+    await tile(ada, ids.Cy!).and(ada.locator(".speaking")).waitFor();
+    await Bun.sleep(300);
+    expect(await ada.evaluate(() => (document.fullscreenElement as HTMLElement | null)?.dataset.participantId)).toBe(ids.Ben);
+    await ada.getByRole("button", { name: "Exit full screen" }).click();
+    await ada.locator(`.stage-main figure[data-participant-id="${ids.Cy}"]`).waitFor();
+    await ada.getByRole("button", { name: "Speaker view" }).click();
+    await ada.locator('.video-area[data-layout="grid"]').waitFor();
 
     await ada.getByRole("button", { name: "Full screen", exact: true }).click();
     await ada.waitForFunction(() => document.fullscreenElement === document.documentElement);
