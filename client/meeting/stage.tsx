@@ -5,7 +5,7 @@
  * Also the header's view controls: grid or speaker view, and full screen for the whole meeting.
  */
 import type { Signal } from "@preact/signals";
-import { useRef } from "preact/hooks";
+import { useEffect, useRef } from "preact/hooks";
 import { ExitFullscreenIcon, FullscreenIcon, SpeakerViewIcon } from "../components/room-icons.tsx";
 import { VideoTile } from "../components/video-tile.tsx";
 import { canFullscreen, fullscreenElement, toggleFullscreen } from "./fullscreen.ts";
@@ -47,9 +47,21 @@ export function VideoArea({ room, view, pinned }: { room: RoomState; view: Layou
   held.current = layout;
   // Pinning needs someone else to pin; alone, your tile is the whole stage anyway.
   const canPin = tiles.length > 1;
-  const tile = (t: Tile) => (
-    <VideoTile key={t.key} tile={t} pinned={pinned.value === t.key} onPin={canPin || pinned.value === t.key ? () => (pinned.value = pinned.value === t.key ? null : t.key) : undefined} />
-  );
+  // Pinning moves the tile to another part of the page, a new element: focus follows it to its pin button.
+  const refocus = useRef<string | null>(null);
+  useEffect(() => {
+    const key = refocus.current;
+    refocus.current = null;
+    if (!key) return;
+    const [id, kind] = key.split(":");
+    area.current?.querySelector<HTMLElement>(`figure[data-participant-id="${id}"][data-kind="${kind}"] .tile-action[aria-pressed]`)?.focus();
+  });
+  const togglePin = (t: Tile) => {
+    const hadFocus = !!document.activeElement?.closest?.(".tile-actions");
+    pinned.value = pinned.value === t.key ? null : t.key;
+    if (hadFocus) refocus.current = t.key;
+  };
+  const tile = (t: Tile) => <VideoTile key={t.key} tile={t} pinned={pinned.value === t.key} onPin={canPin || pinned.value === t.key ? () => togglePin(t) : undefined} />;
 
   if (layout.mode === "grid") {
     const n = layout.grid.length;

@@ -140,6 +140,12 @@ describe.skipIf(!canRunBrowser)("who is talking", () => {
     await ada.getByRole("button", { name: "Pin Ben", exact: true }).focus();
     await ada.keyboard.press("Enter");
     await ada.locator(`.stage-main figure[data-participant-id="${ids.Ben}"]`).waitFor();
+    // The tile moved to the stage and focus went with it.
+    await ada.waitForFunction(() => document.activeElement?.getAttribute("aria-label") === "Unpin Ben");
+    await ada.keyboard.press("Enter");
+    await ada.locator('.video-area[data-layout="grid"]').waitFor();
+    await ada.waitForFunction(() => document.activeElement?.getAttribute("aria-label") === "Pin Ben");
+    await ada.getByRole("button", { name: "Pin Ben", exact: true }).click();
     await ada.getByRole("button", { name: "Unpin Ben", exact: true }).click();
     await ada.locator('.video-area[data-layout="grid"]').waitFor();
   }, 30_000);
