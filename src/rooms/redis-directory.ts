@@ -479,7 +479,14 @@ export function createRedisDirectory(createActor: ActorFactory, options: RedisDi
     remote.set(m.sid, entry);
     const conn: Connection = {
       id: m.sid,
-      send: (data) => void publish(m.from, { t: "send", sid: m.sid, ...encode(data) }).catch(() => {}),
+      // Pub/sub delivers at most once: a message the relaying node did not get leaves its client
+      // behind for good (a notes update it will never ask for again). Drop the socket instead; its
+      // client reconnects and catches up.
+      send: (data) =>
+        void publish(m.from, { t: "send", sid: m.sid, ...encode(data) }).then(
+          (n) => n === 0 && dropRemote(m.sid),
+          () => dropRemote(m.sid),
+        ),
       close: (code, reason) => {
         if (!remote.delete(m.sid)) return;
         void publish(m.from, { t: "close", sid: m.sid, code, reason }).catch(() => {});
@@ -500,9 +507,31 @@ export function createRedisDirectory(createActor: ActorFactory, options: RedisDi
     }
   }
 
+  /** As the owner: forget a relayed socket whose messages went missing, and ask its node to close it. */
+  function dropRemote(sid: string) {
+    const entry = remote.get(sid);
+    if (!entry) return;
+    remote.delete(sid);
+    void publish(entry.from, { t: "close", sid, code: CLOSE.RESTART, reason: "Connection lost; reconnect" }).catch(() => {});
+    entry.sink?.closed(CLOSE.ABNORMAL);
+  }
+
+  /** Relay ids we told to close because their frames reached us unknown (bounded). */
+  const toldToClose = new Set<string>();
+
   function handleOwnerMessage(m: Wire) {
     const entry = remote.get(m.sid);
-    if (!entry) return;
+    if (!entry) {
+      // A frame for a socket we do not know (dropped, or lost in a reconnect): its node relays into
+      // nothing; tell it to close the socket so the client reconnects. Relay ids end ".<conn>.<n>".
+      if (m.t === "frame" && !toldToClose.has(m.sid)) {
+        if (toldToClose.size > 1000) toldToClose.clear();
+        toldToClose.add(m.sid);
+        const from = m.sid.split(".").slice(0, -2).join(".");
+        if (from) void publish(from, { t: "close", sid: m.sid, code: CLOSE.RESTART, reason: "Connection lost; reconnect" }).catch(() => {});
+      }
+      return;
+    }
     if (!entry.sink) {
       entry.early.push(m);
       return;
@@ -561,6 +590,16 @@ export function createRedisDirectory(createActor: ActorFactory, options: RedisDi
     }
   }
 
+  /** Our subscription dropped: whatever was published to us meanwhile is lost, in both directions. */
+  const onSubscriberClosed = () => {
+    if (stopped) return;
+    for (const r of [...relays.values()]) if (!r.local) closeRelay(r, CLOSE.RESTART, "Connection lost; reconnect");
+    for (const [sid, e] of [...remote]) {
+      remote.delete(sid);
+      e.sink?.closed(CLOSE.ABNORMAL);
+    }
+  };
+
   const onReady = () => {
     readyAt = Date.now();
     // Leases may have vanished with Redis: say ours again before other nodes place our rooms.
@@ -575,6 +614,7 @@ export function createRedisDirectory(createActor: ActorFactory, options: RedisDi
       // Both are connected now: from here on, "ready" means reconnected.
       redis.on("ready", onReady);
       subscriber.on("ready", onReady);
+      subscriber.on("close", onSubscriberClosed);
       renewTimer = setInterval(() => void renewAll(), renewMs);
       watchTimer = setInterval(() => void watch(), watchMs);
     },
@@ -591,6 +631,7 @@ export function createRedisDirectory(createActor: ActorFactory, options: RedisDi
       if (watchTimer) clearInterval(watchTimer);
       redis.off("ready", onReady);
       subscriber.off("ready", onReady);
+      subscriber.off("close", onSubscriberClosed);
       for (const r of [...relays.values()]) closeRelay(r, CLOSE.RESTART, "Server restarting; reconnect");
       await local.shutdown();
       for (const code of [...leases.keys()]) await release(code);

@@ -138,7 +138,14 @@ export type RoomClient = ReturnType<typeof roomClient>;
  * other writer first had it: an edit another client has received went through the owner, which
  * wrote it durably first.
  */
-export function notesWriters(pick: () => string, code: string, count: number, first?: (i: number) => string) {
+export function notesWriters(
+  pick: () => string,
+  code: string,
+  count: number,
+  first?: (i: number) => string,
+  /** Called when writer `reader` first has another writer's `marker`. */
+  onSeen?: (reader: number, marker: string) => void,
+) {
   const clients: NotesClient[] = [];
   /** marker → when another writer first saw it. */
   const acknowledged = new Map<string, number>();
@@ -155,7 +162,9 @@ export function notesWriters(pick: () => string, code: string, count: number, fi
       for (const op of event.delta) {
         if (typeof op.insert !== "string") continue;
         for (const match of op.insert.matchAll(/\[(\d+):(\d+)\]/g)) {
-          if (Number(match[1]) !== i && !acknowledged.has(match[0])) acknowledged.set(match[0], Date.now());
+          if (Number(match[1]) === i) continue;
+          if (!acknowledged.has(match[0])) acknowledged.set(match[0], Date.now());
+          onSeen?.(i, match[0]);
         }
       }
     });
