@@ -25,15 +25,6 @@ export const ExitFullscreenIcon = (p: IconProps) => (
   </Icon>
 );
 
-export const GridIcon = (p: IconProps) => (
-  <Icon {...p}>
-    <rect x="3" y="4" width="8" height="7" rx="1" />
-    <rect x="13" y="4" width="8" height="7" rx="1" />
-    <rect x="3" y="13" width="8" height="7" rx="1" />
-    <rect x="13" y="13" width="8" height="7" rx="1" />
-  </Icon>
-);
-
 export const SpeakerViewIcon = (p: IconProps) => (
   <Icon {...p}>
     <rect x="3" y="3" width="18" height="12" rx="1.5" />

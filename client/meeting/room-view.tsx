@@ -1,6 +1,7 @@
 /**
- * The meeting room: header (title, recording indicator), the video grid (1–8 cameras, a shared
- * screen on a larger stage), a side panel (people and info, chat, notes), banners and the controls
+ * The meeting room: header (title, code, recording indicator, Invite, speaker view, full screen),
+ * the video area (a grid of 1–8 cameras, or a stage and a strip: stage.tsx), the prompts over it
+ * (alone: invite someone; muted: "You are muted"), a side panel (people and info, chat, notes), banners and the controls
  * bar. Every control is a button named for what it does now; most have a one-key shortcut that fires
  * only while focus is on no control (see shortcuts.ts) and can be turned off. Esc closes the open
  * panel. Recording asks for confirmation and has no shortcut.
@@ -136,15 +137,18 @@ export function RoomView({ room, code, title, signedIn }: { room: RoomState; cod
       </header>
       <Banners room={room} signedIn={signedIn} />
       <div class="stage">
-        {room.status.value === "connecting" ? (
-          <p class="joining" aria-busy="true">
-            Joining…
-          </p>
-        ) : (
-          <VideoArea room={room} view={view.value} pinned={pinned} />
-        )}
-        {alone && <AlonePrompt code={code} />}
-        <MutedNotice room={room} shortcut={shortcutsOn.value ? SHORTCUT_KEYS.mic : undefined} />
+        {/* The prompts float over the video, never over the side panel beside it. */}
+        <div class="video-wrap">
+          {room.status.value === "connecting" ? (
+            <p class="joining" aria-busy="true">
+              Joining…
+            </p>
+          ) : (
+            <VideoArea room={room} view={view.value} pinned={pinned} />
+          )}
+          {alone && <AlonePrompt code={code} />}
+          <MutedNotice room={room} shortcut={shortcutsOn.value ? SHORTCUT_KEYS.mic : undefined} />
+        </div>
         {panel.value === "people" && <PeoplePanel room={room} code={code} onClose={closePanel} shortcuts={shortcutsOn} />}
         {panel.value === "chat" && <ChatPanel room={room} onClose={closePanel} />}
         {notesOpened.value && me && <NotesPanel code={code} name={me.name} hidden={panel.value !== "notes"} onClose={closePanel} />}

@@ -184,6 +184,13 @@ describe.skipIf(!canRunBrowser)("who is talking", () => {
     await ada.getByRole("button", { name: "Mute microphone" }).click();
     await notice.waitFor({ timeout: 10_000 });
     await screenshot(ada, "talking-you-are-muted");
+    // It floats over the video, not over a side panel.
+    await ada.getByRole("button", { name: "Open chat" }).click();
+    const panel = (await ada.locator("#chat-panel").boundingBox())!;
+    const shown = (await ada.locator(".muted-notice").boundingBox())!;
+    expect(shown.x + shown.width).toBeLessThanOrEqual(panel.x);
+    await screenshot(ada, "talking-you-are-muted-chat");
+    await ada.keyboard.press("Escape");
     await ada.getByRole("button", { name: "Unmute microphone" }).click();
     await notice.waitFor({ state: "detached" });
   }, 30_000);
