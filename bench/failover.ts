@@ -7,7 +7,8 @@
  * from the kill until every client of that room has every other client's first edit typed after
  * the kill ("synced again"). Then Redis restarted empty, timed the same way for all six rooms.
  * At the end every client must have one text per room holding every edit another client had
- * received (acknowledged): lost must be 0.
+ * received (acknowledged): lost must be 0. Last, Postgres stopped for 5 s: the time from its return
+ * until every room is synced again.
  *
  *   node_modules/.bin/bun bench/failover.ts        (FAILOVER_ROUNDS=10, REDIS_ROUNDS=3)
  */
@@ -123,6 +124,19 @@ try {
     await Bun.sleep(3_000);
   }
 
+  // Postgres stopped for 5 s: nothing can be made durable, so nothing is relayed; once it is back,
+  // how long until every room is synced again.
+  const pgTimes: number[] = [];
+  {
+    await pg.stop();
+    await Bun.sleep(5_000);
+    await pg.start();
+    const back = Date.now();
+    const all = await Promise.all(rooms.map((_, r) => syncedAfter(r, back)));
+    pgTimes.push(...all);
+    console.log(`Postgres stopped 5 s: rooms synced again after ${all.join(", ")} ms from its return`);
+  }
+
   typing = false;
   await Promise.all(typists);
   let acknowledged = 0;
@@ -143,6 +157,7 @@ try {
   console.log("\n| fault | timings | p50 until synced | max |\n|---|---|---|---|");
   console.log(line("kill -9 of a room's owner", killTimes));
   console.log(line("Redis restarted empty (each room)", redisTimes));
+  console.log(line("Postgres stopped 5 s, from its return (each room)", pgTimes));
   console.log(`\nedits typed ${typed}, acknowledged ${acknowledged}, acknowledged but lost ${lost}`);
   console.log(`aim: p50 under 1 s, max under 2 s — kill -9 ${percentile(killTimes, 50) < 1000 && Math.max(...killTimes) < 2000 ? "met" : "NOT met"}, Redis ${percentile(redisTimes, 50) < 1000 && Math.max(...redisTimes) < 2000 ? "met" : "NOT met"}`);
   for (const room of rooms) room.writers.destroy();

@@ -46,6 +46,10 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       max: options.maxConnections ?? 10,
       onnotice: () => {},
       connection: { application_name: "dictate" },
+      // postgres.js waits 3^n/100 s between attempts to reconnect (up to 20 s): after a 5 s outage
+      // the next attempt came 7–20 s after Postgres was back, and every query (notes writes with
+      // them) waited for it. Try again at most every half second instead.
+      backoff: (attempt: number) => Math.min(0.05 * attempt, 0.5),
     });
     const db = drizzlePostgres({ client: sql, schema }) as unknown as Db;
     return {
