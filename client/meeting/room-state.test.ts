@@ -7,7 +7,7 @@ import { createRoomState, type RoomStateDeps } from "./room-state.ts";
 const CODE = "k7fq-xm3t-rpzw";
 
 function participant(id: string, name: string, over: Partial<Participant> = {}): Participant {
-  return { id, name, userId: null, audioMuted: false, videoMuted: false, handRaised: false, handRaisedAt: null, publishing: { camera: false, screen: false }, connection: "live", ...over };
+  return { id, name, userId: null, role: "guest", audioMutedBy: null, audioMuted: false, videoMuted: false, handRaised: false, handRaisedAt: null, publishing: { camera: false, screen: false }, connection: "live", ...over };
 }
 
 const ada = participant("p-ada", "Ada");
@@ -25,6 +25,7 @@ function welcome(self: Participant, others: Participant[] = [], over: Record<str
     chat: [],
     resumeToken: "resume-1",
     meeting: { code: CODE, title: "Standup", teamId: null },
+    settings: { lobby: false, locked: false, selfUnmute: true },
     ...over,
   };
 }

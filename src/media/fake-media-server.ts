@@ -27,6 +27,8 @@ export interface FakeMediaRoom extends MediaRoom {
   readonly destroyed: boolean;
   readonly recording: { on: boolean; dir: string | null };
   readonly keyframeRequests: number;
+  /** Participants whose camera audio a host muted (the SFU forwards none of it). */
+  readonly audioMuted: ReadonlySet<string>;
   publishers(): FakePublisher[];
   subscription(participantId: string): FakeSubscription | null;
   /** The publisher's WebRTC came up: emits feed-up. */
@@ -75,6 +77,7 @@ export function createFakeMediaServer(options: FakeMediaServerOptions = {}): Fak
     lost = false;
     recording = { on: false, dir: null as string | null };
     keyframeRequests = 0;
+    readonly audioMuted = new Set<string>();
     private readonly pubs = new Map<string, FakePublisher>();
     private readonly subs = new Map<string, FakeSubscription & { nextMid: number; version: number }>();
     private readonly talking = new Set<number>();
@@ -139,6 +142,13 @@ export function createFakeMediaServer(options: FakeMediaServerOptions = {}): Fak
       if (error) throw error;
       for (const pub of [...this.pubs.values()]) if (pub.participantId === participantId) this.release(pub);
       this.subs.delete(participantId);
+      this.audioMuted.delete(participantId);
+    }
+
+    async muteAudio(participantId: string, muted: boolean) {
+      this.check("muteAudio");
+      if (muted) this.audioMuted.add(participantId);
+      else this.audioMuted.delete(participantId);
     }
 
     async requestKeyframes() {

@@ -29,6 +29,8 @@ interface Publisher {
   kind: MediaKind;
   handle: VideoRoomHandle;
   feedId: number;
+  /** The audio m-line's mid in the publisher's offer (what `moderate` addresses), if it sends audio. */
+  audioMid: string | null;
   up: boolean;
   closing: boolean;
 }
@@ -53,6 +55,8 @@ export class JanusRoom implements MediaRoom {
   private readonly participants = new Map<string, Participant>();
   private readonly feeds = new Map<number, Publisher>();
   private readonly talking = new Set<number>();
+  /** Participants a host muted: their camera audio is moderated, on every camera they publish. */
+  private readonly audioMuted = new Set<string>();
   private readonly listeners = new Set<(event: MediaEvent) => void>();
   private readonly queues = new Map<string, Promise<unknown>>();
   private closedReason: string | null = null;
@@ -70,7 +74,7 @@ export class JanusRoom implements MediaRoom {
       if (previous) await this.releasePublisher(p, previous);
 
       const handle = await this.call(this.d.session.attach(VideoRoomPlugin), "open a publisher");
-      const pub: Publisher = { participantId, kind, handle, feedId: 0, up: false, closing: false };
+      const pub: Publisher = { participantId, kind, handle, feedId: 0, audioMid: kind === "camera" ? audioMidOf(offerSdp) : null, up: false, closing: false };
       this.watchPublisher(p, pub);
       try {
         const joined = await this.call(
@@ -82,6 +86,8 @@ export class JanusRoom implements MediaRoom {
         pub.feedId = joined.feed;
         p.publishers.set(kind, pub);
         this.feeds.set(pub.feedId, pub);
+        // A host muted this person earlier: the new camera starts muted in Janus too.
+        if (this.audioMuted.has(participantId)) await this.moderate(pub, true);
         return { answerSdp: joined.jsep.sdp, feedId: pub.feedId };
       } catch (err) {
         pub.closing = true;
@@ -159,8 +165,27 @@ export class JanusRoom implements MediaRoom {
       const p = this.participants.get(participantId);
       if (!p) return;
       this.participants.delete(participantId);
+      this.audioMuted.delete(participantId);
       await Promise.all([...[...p.publishers.values()].map((pub) => this.releasePublisher(p, pub)), this.releaseSubscriber(p)]);
     }, { allowClosed: true });
+  }
+
+  muteAudio(participantId: string, muted: boolean) {
+    return this.serial(participantId, async () => {
+      if (muted) this.audioMuted.add(participantId);
+      else this.audioMuted.delete(participantId);
+      const pub = this.participants.get(participantId)?.publishers.get("camera");
+      if (pub) await this.moderate(pub, muted);
+    });
+  }
+
+  /** Janus stops (or resumes) forwarding the publisher's audio stream, whatever the browser sends. */
+  private async moderate(pub: Publisher, mute: boolean) {
+    if (pub.audioMid === null) return;
+    await this.call(
+      this.d.manager.message({ request: "moderate", room: this.janusRoomId, secret: this.d.secret, id: pub.feedId, mid: pub.audioMid, mute }),
+      mute ? "mute a participant" : "unmute a participant",
+    );
   }
 
   async requestKeyframes() {
@@ -384,6 +409,13 @@ export class JanusRoom implements MediaRoom {
 function offer(sdp: string): Jsep {
   // Complete SDP (the browser waited for ICE gathering): Janus need not wait for trickled candidates.
   return { type: "offer", sdp, trickle: false };
+}
+
+/** The mid of the first audio m-line of an SDP offer (browsers number them "0", "1", …). */
+export function audioMidOf(sdp: string): string | null {
+  const section = sdp.split(/\r?\n(?=m=)/).find((m) => m.startsWith("m=audio"));
+  if (!section || /^a=inactive$/m.test(section) || /^m=audio 0 /.test(section)) return null;
+  return /^a=mid:(\S+)/m.exec(section)?.[1] ?? null;
 }
 
 function toStreams(streams: JanusStream[] | undefined): SubscribedStream[] {

@@ -65,6 +65,12 @@ export interface MediaRoom {
   answer(participantId: string, answerSdp: string): Promise<void>;
   /** Releases every handle of the participant (publishers and subscriber). Idempotent. */
   leave(participantId: string): Promise<void>;
+  /**
+   * A host's mute, enforced by the SFU (VideoRoom `moderate`): while muted, the participant's camera
+   * audio is not forwarded to anyone, whatever their browser sends. It holds for the participant, so
+   * a camera published again later starts muted too. Idempotent.
+   */
+  muteAudio(participantId: string, muted: boolean): Promise<void>;
   /** Asks every publisher for a keyframe (do it ~500 ms after turning recording on). */
   requestKeyframes(): Promise<void>;
   /**

@@ -9,6 +9,11 @@ export interface Connection {
 export interface Principal {
   userId: string | null;
   username: string | null;
+  /**
+   * For a team meeting: whether the user is a member of its team (members host it). False for
+   * outsiders, who may only knock while the meeting's lobby is on. Absent for public meetings.
+   */
+  teamMember?: boolean;
 }
 
 export type Channel = "room" | "notes";
@@ -34,6 +39,8 @@ export const CLOSE = {
   BAD_REQUEST: 4400,
   UNAUTHENTICATED: 4401,
   FORBIDDEN: 4403,
+  /** The meeting is locked: nobody new may join. */
+  LOCKED: 4423,
   NOT_FOUND: 4404,
   CONFLICT: 4409,
   TOO_LARGE: 4413,

@@ -24,6 +24,11 @@ const Name = T.String({ minLength: 1, maxLength: MAX_NAME });
 const Sdp = T.String({ minLength: 1, maxLength: 60_000 });
 const Kind = T.Union([T.Literal("camera"), T.Literal("screen")]);
 const closed = { additionalProperties: false } as const;
+const Target = T.String({ minLength: 1, maxLength: 64 });
+
+/** The reactions a participant may send (DESIGN.md §5 `reaction {emoji}`). */
+export const REACTIONS = ["👍", "👏", "😂", "🎉", "❤️", "✋"] as const;
+export type Reaction = (typeof REACTIONS)[number];
 
 export const ClientMessage = T.Union([
   T.Object({ type: T.Literal("hello"), id: Id, name: T.Optional(Name), resume: T.Optional(T.String({ maxLength: 128 })) }, closed),
@@ -55,6 +60,21 @@ export const ClientMessage = T.Union([
   T.Object({ type: T.Literal("recording.stop"), id: Id }, closed),
   T.Object({ type: T.Literal("leave"), id: Id }, closed),
   T.Object({ type: T.Literal("ping"), id: Id }, closed),
+  // Meeting control (hosts only, except `reaction`).
+  T.Object({ type: T.Literal("lobby.admit"), id: Id, participantId: Target }, closed),
+  T.Object({ type: T.Literal("lobby.deny"), id: Id, participantId: Target }, closed),
+  T.Object({ type: T.Literal("lobby.admit-all"), id: Id }, closed),
+  T.Object({ type: T.Literal("meeting.settings"), id: Id, lobby: T.Optional(T.Boolean()), locked: T.Optional(T.Boolean()), selfUnmute: T.Optional(T.Boolean()) }, closed),
+  T.Union([
+    T.Object({ type: T.Literal("participant.mute"), id: Id, participantId: Target }, closed),
+    T.Object({ type: T.Literal("participant.mute"), id: Id, all: T.Literal(true) }, closed),
+  ]),
+  T.Object({ type: T.Literal("participant.remove"), id: Id, participantId: Target }, closed),
+  T.Object({ type: T.Literal("participant.promote"), id: Id, participantId: Target }, closed),
+  T.Object({ type: T.Literal("media.unmute-request"), id: Id, participantId: Target }, closed),
+  T.Object({ type: T.Literal("hands.lower-all"), id: Id }, closed),
+  T.Object({ type: T.Literal("meeting.end"), id: Id }, closed),
+  T.Object({ type: T.Literal("reaction"), id: Id, emoji: T.Union(REACTIONS.map((e) => T.Literal(e))) }, closed),
 ]);
 export type ClientMessage = Static<typeof ClientMessage>;
 
@@ -78,10 +98,41 @@ export function parseClientMessage(value: unknown): ParseResult {
   return { ok: false, message, id: safeId };
 }
 
+/**
+ * What a participant may do: a `host` (the signed-in creator, a team meeting's members, whoever a
+ * host promoted) controls the meeting; a `member` is signed in; a `guest` is not.
+ */
+export type Role = "host" | "member" | "guest";
+
+/** A live meeting's settings: who waits in the lobby, whether it is locked, whether a host's mute may be undone by the muted. */
+export interface MeetingSettings {
+  /** Guests (everyone who is not a host or a team member) wait until a host lets them in. */
+  lobby: boolean;
+  /** Nobody new may join (hosts by right still may); those waiting stay waiting. */
+  locked: boolean;
+  /** People a host muted may unmute themselves at any time (else only after a host asks them to). */
+  selfUnmute: boolean;
+}
+
+/** Someone knocking in the lobby, as hosts see them. */
+export interface LobbyEntry {
+  id: string;
+  name: string;
+  /** When they started waiting (ISO time). */
+  since: string;
+  /** Signed in (true) or a guest. */
+  signedIn: boolean;
+  /** A host removed them from this meeting earlier. */
+  removedBefore: boolean;
+}
+
 export interface Participant {
   id: string;
   name: string;
   userId: string | null;
+  role: Role;
+  /** Muted by this host (enforced by the SFU); null when the person's mute, if any, is their own. */
+  audioMutedBy: string | null;
   audioMuted: boolean;
   videoMuted: boolean;
   handRaised: boolean;
@@ -119,6 +170,9 @@ export interface Welcome {
   chat: ChatMessage[];
   resumeToken: string;
   meeting: { code: string; title: string; teamId: string | null };
+  settings: MeetingSettings;
+  /** Who is waiting to be let in: sent to hosts only. */
+  lobby?: LobbyEntry[];
 }
 
 /** Everything the server sends on the room socket; `id` echoes the request a direct reply answers. */
@@ -131,6 +185,13 @@ export type ServerMessage =
   | { type: "speaking"; participantId: string }
   | ({ type: "chat" } & ChatMessage)
   | { type: "recording.started" | "recording.stopped" | "recording.status"; recording: RecordingView }
+  | { type: "lobby.waiting" }
+  | { type: "lobby.knock"; entry: LobbyEntry }
+  | { type: "lobby.left"; id: string; outcome: "admitted" | "denied" | "left" }
+  | { type: "meeting.updated"; settings: MeetingSettings }
+  | { type: "media.unmute-request"; from: string }
+  | { type: "reaction"; participantId: string; emoji: Reaction }
+  | { type: "meeting.ended"; by: string }
   | { type: "ack"; id: RequestId }
   | { type: "pong"; id?: RequestId }
   | { type: "error"; code: string; message: string; id?: RequestId };

@@ -91,7 +91,11 @@ export function createRoomMedia(media: MediaServer, host: RoomMediaHost) {
   /** Janus is back: a fresh room, and every client publishes and subscribes anew. */
   async function restart() {
     if (disposed) return;
-    await open();
+    const r = await open();
+    // A host's mutes hold in the new Janus room too.
+    for (const { participant } of host.seats()) {
+      if (r && participant.audioMutedBy !== null) void r.muteAudio(participant.id, true).catch((err) => log.warn({ err }, "muting again after a restart failed"));
+    }
     host.broadcast({ type: "media.restart", available: room !== null });
   }
 
@@ -236,6 +240,12 @@ export function createRoomMedia(media: MediaServer, host: RoomMediaHost) {
       const r = room ?? (await open());
       if (!r) throw new AppError("UNAVAILABLE", "Media is unavailable in this meeting, so it cannot be recorded");
       await r.setRecording(on, dir);
+    },
+
+    /** A host's mute (or its end), enforced by the SFU; resolves once Janus applied it. */
+    async muteAudio(participantId: string, muted: boolean) {
+      const r = room ?? (await open());
+      await r?.muteAudio(participantId, muted);
     },
 
     async requestKeyframes() {

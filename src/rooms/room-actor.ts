@@ -9,6 +9,7 @@ import { createBucket, type Bucket } from "./rate-limit.ts";
 import { createRoomNotes } from "./room-actor.notes.ts";
 import { createRoomMedia, type RoomMedia } from "./room-actor.media.ts";
 import { createRoomRecording, type RecordingRecords, type RoomRecording } from "./room-actor.recording.ts";
+import { createRoomControl, isControlMessage, type Knock } from "./room-actor.control.ts";
 import { AppError } from "../errors.ts";
 import { normalizeName } from "../names.ts";
 import type { MediaServer } from "../media/index.ts";
@@ -23,6 +24,11 @@ export interface RoomMeeting {
   title: string;
   agenda: string;
   teamId: string | null;
+  /** The signed-in creator (a host); null for a meeting started signed out. */
+  createdBy?: string | null;
+  /** The meeting's settings as saved: guests wait in a lobby; people a host muted may unmute themselves. */
+  lobby?: boolean;
+  selfUnmute?: boolean;
 }
 
 /** The meeting bookkeeping a room does in the database. */
@@ -30,6 +36,8 @@ export interface RoomRecords {
   markStarted(meetingId: string): Promise<void>;
   markEnded(meetingId: string): Promise<void>;
   recordParticipant(meetingId: string, userId: string): Promise<void>;
+  /** A host changed the meeting's lobby or self-unmute setting in the room: saved for next time. */
+  saveSettings?(meetingId: string, settings: { lobby: boolean; selfUnmute: boolean }): Promise<void>;
 }
 
 export interface RoomLimits {
@@ -100,6 +108,8 @@ interface RoomSocket {
   conn: Connection;
   principal: Principal;
   seat: Seat | null;
+  /** Knocking in the lobby under this id, until a host admits or denies it. */
+  waiting: string | null;
   bucket: Bucket;
   badFrames: number;
 }
@@ -136,6 +146,8 @@ export function createRoomActor(meeting: RoomMeeting, deps: RoomDeps) {
   let media: RoomMedia | null = null;
   let recording: RoomRecording | null = null;
   let state: "new" | "starting" | "live" | "disposing" | "disposed" = "new";
+  /** Sockets knocking in the lobby, by their lobby id. */
+  const knocking = new Map<string, RoomSocket>();
   let emptyTimer: unknown = null;
   let startedRecorded = false;
   let disposing: Promise<void> | null = null;
@@ -154,6 +166,36 @@ export function createRoomActor(meeting: RoomMeeting, deps: RoomDeps) {
   });
 
   const send = (conn: Connection, message: ServerMessage) => conn.send(JSON.stringify(message));
+  const control = createRoomControl({
+    meeting,
+    clock: deps.clock,
+    logger: log,
+    seats: () => seats.values(),
+    seat: (id) => seats.get(id),
+    send,
+    broadcast: (message) => broadcast(message),
+    admit: (k: Knock) => {
+      const s = roomSockets.get(k.conn);
+      if (!s || s.waiting !== k.entry.id) return "They are no longer waiting";
+      if (seats.size >= limits.seatsPerRoom) return `The meeting is full (${limits.seatsPerRoom} people)`;
+      knocking.delete(k.entry.id);
+      s.waiting = null;
+      seatParticipant(s, k.entry.id, k.entry.name);
+      return null;
+    },
+    endSeat: (id) => {
+      const seat = seats.get(id);
+      if (!seat) return;
+      const s = seat.conn ? roomSockets.get(seat.conn) : undefined;
+      if (s) s.seat = null;
+      endSeat(seat);
+    },
+    end: (by) => endMeeting(by),
+    muteAudio: (id, muted) => media?.muteAudio(id, muted),
+    saveSettings: (settings) => {
+      if (deps.records.saveSettings) track(deps.records.saveSettings(meeting.id, settings), "saving the meeting's settings");
+    },
+  });
   const broadcast = (message: ServerMessage, except?: Connection) => {
     const text = JSON.stringify(message);
     for (const seat of seats.values()) if (seat.conn && seat.conn !== except) seat.conn.send(text);
@@ -192,7 +234,9 @@ export function createRoomActor(meeting: RoomMeeting, deps: RoomDeps) {
     if (seat.holdTimer !== null) deps.clock.clearTimeout(seat.holdTimer);
     seats.delete(seat.participant.id);
     media?.left(seat.participant.id);
+    control.seatEnded(seat.participant.id);
     broadcast({ type: "participant.left", participant: seat.participant });
+    control.ensureHost();
     // Nobody left to record: a room that empties stops its recording.
     if (seats.size === 0) void recording?.stop("room").catch((err) => log.error({ err }, "stopping the recording failed"));
     checkEmpty();
@@ -200,6 +244,7 @@ export function createRoomActor(meeting: RoomMeeting, deps: RoomDeps) {
 
   function hello(s: RoomSocket, msg: Extract<ClientMessage, { type: "hello" }>) {
     if (s.seat) return replyError(s.conn, "CONFLICT", "Already joined", msg.id);
+    if (s.waiting) return replyError(s.conn, "CONFLICT", "Already waiting to be let in", msg.id);
     const resumed = msg.resume
       ? [...seats.values()].find((seat) => seat.resumeToken === msg.resume && seat.participant.userId === s.principal.userId)
       : undefined;
@@ -228,11 +273,26 @@ export function createRoomActor(meeting: RoomMeeting, deps: RoomDeps) {
     // A genuine token this room has no seat for was issued by an earlier actor of the meeting (on
     // a node that died, or before a restart): the person comes back as the participant they were.
     const returning = msg.resume ? seatTokenId(seatKey, meeting.id, msg.resume, s.principal.userId) : null;
+    const id = returning !== null && !seats.has(returning) && !control.isWaiting(returning) ? returning : newId();
+    const admission = control.admission(s.principal, returning);
+    if (admission.kind === "refuse") return s.conn.close(admission.code, admission.reason);
+    if (admission.kind === "knock") {
+      s.waiting = id;
+      knocking.set(id, s);
+      return control.knock({ id, name, conn: s.conn, principal: s.principal, removedBefore: admission.removedBefore });
+    }
+    seatParticipant(s, id, name);
+  }
+
+  /** Gives the socket its seat: `welcome` to it, `participant.joined` to the others. */
+  function seatParticipant(s: RoomSocket, id: string, name: string) {
     const participant: Participant = {
-      id: returning !== null && !seats.has(returning) ? returning : newId(),
+      id,
       name,
       userId: s.principal.userId,
+      role: control.roleOf(s.principal, id),
       audioMuted: false,
+      audioMutedBy: null,
       videoMuted: false,
       handRaised: false,
       handRaisedAt: null,
@@ -282,17 +342,32 @@ export function createRoomActor(meeting: RoomMeeting, deps: RoomDeps) {
       chat,
       resumeToken: seat.resumeToken,
       meeting: { code: meeting.code, title: meeting.title, teamId: meeting.teamId },
+      settings: control.settings(),
+      ...(seat.participant.role === "host" ? { lobby: control.lobbyEntries() } : {}),
     });
   }
 
   function handleMessage(s: RoomSocket, msg: ClientMessage) {
     if (msg.type === "ping") return send(s.conn, { type: "pong", ...(msg.id !== undefined ? { id: msg.id } : {}) });
     if (msg.type === "hello") return hello(s, msg);
+    if (s.waiting !== null) {
+      if (msg.type !== "leave") return replyError(s.conn, "FORBIDDEN", "You are waiting to be let in", msg.id);
+      const id = s.waiting;
+      s.waiting = null;
+      knocking.delete(id);
+      control.knockGone(id);
+      return s.conn.close(CLOSE.NORMAL, "Left the meeting");
+    }
     const seat = s.seat;
     if (!seat) return replyError(s.conn, "INVALID_ARGUMENT", "Send hello first", msg.id);
     const p = seat.participant;
+    if (isControlMessage(msg)) return control.handle(s.conn, p, msg);
     switch (msg.type) {
       case "presence": {
+        if (msg.audioMuted === false && p.audioMuted) {
+          const refused = control.selfUnmute(p);
+          if (refused) return replyError(s.conn, "FORBIDDEN", refused, msg.id);
+        }
         if (msg.audioMuted !== undefined) p.audioMuted = msg.audioMuted;
         if (msg.videoMuted !== undefined) p.videoMuted = msg.videoMuted;
         if (msg.handRaised !== undefined) {
@@ -385,6 +460,11 @@ export function createRoomActor(meeting: RoomMeeting, deps: RoomDeps) {
 
   function roomClosed(s: RoomSocket, code: number) {
     if (!roomSockets.delete(s.conn)) return;
+    if (s.waiting !== null) {
+      knocking.delete(s.waiting);
+      control.knockGone(s.waiting);
+      s.waiting = null;
+    }
     const seat = s.seat;
     if (seat && seat.conn === s.conn) {
       seat.conn = null;
@@ -398,6 +478,16 @@ export function createRoomActor(meeting: RoomMeeting, deps: RoomDeps) {
       }
     }
     checkEmpty();
+  }
+
+  /** A host ended the meeting: everyone is told and closed (1000), and the room saves and goes. */
+  function endMeeting(by: string) {
+    const text = JSON.stringify({ type: "meeting.ended", by } satisfies ServerMessage);
+    for (const conn of roomSockets.keys()) {
+      conn.send(text);
+      conn.close(CLOSE.NORMAL, "The meeting was ended by a host");
+    }
+    void dispose("ended");
   }
 
   function fenced() {
@@ -439,9 +529,17 @@ export function createRoomActor(meeting: RoomMeeting, deps: RoomDeps) {
   /** Attaches a socket; throws if the room is closing (the caller loads it afresh). */
   function attach(channel: Channel, conn: Connection, principal: Principal): SocketSink {
     if (state !== "live") throw new RoomClosedError(meeting.code);
+    const refused = control.refusal(principal);
+    // An outsider's notes socket: only once they hold a seat (a host let them in).
+    const admittedOutsider = refused === null && channel === "notes" && !!meeting.teamId && principal.teamMember !== true && ![...seats.values()].some((x) => x.participant.userId !== null && x.participant.userId === principal.userId);
+    if (refused || admittedOutsider) {
+      const why = refused ?? { code: principal.userId ? CLOSE.FORBIDDEN : CLOSE.UNAUTHENTICATED, reason: "Wait until a host lets you in" };
+      conn.close(why.code, why.reason);
+      return { frame: () => undefined, closed: () => undefined };
+    }
     clearEmptyTimer();
     if (channel === "notes") return notes.attach(conn);
-    const s: RoomSocket = { conn, principal, seat: null, bucket: createBucket(deps.clock, limits.messagesPerSecond, limits.burst), badFrames: 0 };
+    const s: RoomSocket = { conn, principal, seat: null, waiting: null, bucket: createBucket(deps.clock, limits.messagesPerSecond, limits.burst), badFrames: 0 };
     roomSockets.set(conn, s);
     return {
       frame: (data) => roomFrame(s, data),
@@ -450,18 +548,20 @@ export function createRoomActor(meeting: RoomMeeting, deps: RoomDeps) {
   }
 
   /** Saves and frees everything; nothing the room started keeps running afterwards. */
-  function dispose(reason: "empty" | "fenced" | "shutdown" = "shutdown"): Promise<void> {
+  function dispose(reason: "empty" | "fenced" | "shutdown" | "ended" = "shutdown"): Promise<void> {
     disposing ??= (async () => {
       const wasLive = state === "live";
       state = "disposing";
       clearEmptyTimer();
       for (const seat of seats.values()) if (seat.holdTimer !== null) deps.clock.clearTimeout(seat.holdTimer);
-      const closeCode = reason === "empty" ? CLOSE.GOING_AWAY : CLOSE.RESTART;
+      const closeCode = reason === "empty" ? CLOSE.GOING_AWAY : reason === "ended" ? CLOSE.NORMAL : CLOSE.RESTART;
       const closeReason = reason === "fenced" ? "Room moved; reconnect" : "Room closed";
       for (const conn of roomSockets.keys()) conn.close(closeCode, closeReason);
       notes.closeAll(closeCode, closeReason);
       roomSockets.clear();
       seats.clear();
+      knocking.clear();
+      control.clear();
       await mailbox.close();
       try {
         await recording?.stop("room");
