@@ -15,6 +15,7 @@ import m0001 from "../../migrations/0001_notes_lease_token.sql" with { type: "te
 import m0002 from "../../migrations/0002_ics_token_hash.sql" with { type: "text" };
 import m0003 from "../../migrations/0003_cancelled_meetings.sql" with { type: "text" };
 import m0004 from "../../migrations/0004_display_name.sql" with { type: "text" };
+import m0005 from "../../migrations/0005_meeting_control.sql" with { type: "text" };
 
 const SQL: Record<string, string> = {
   "0000_init": m0000,
@@ -22,6 +23,7 @@ const SQL: Record<string, string> = {
   "0002_ics_token_hash": m0002,
   "0003_cancelled_meetings": m0003,
   "0004_display_name": m0004,
+  "0005_meeting_control": m0005,
 };
 
 interface JournalEntry {

@@ -5,6 +5,7 @@
 import { sql } from "drizzle-orm";
 import {
   bigint,
+  boolean,
   bigserial,
   customType,
   index,
@@ -110,6 +111,10 @@ export const meetings = pgTable(
     endsAt: timestamptz("ends_at"),
     startedAt: timestamptz("started_at"),
     endedAt: timestamptz("ended_at"),
+    /** Guests (and a team meeting's outsiders) wait until a host lets them in. */
+    lobby: boolean("lobby").notNull().default(false),
+    /** People a host muted may unmute themselves at any time. */
+    selfUnmute: boolean("self_unmute").notNull().default(true),
     createdAt: createdAt(),
     updatedAt: timestamptz("updated_at").notNull().defaultNow(),
   },
