@@ -8,6 +8,8 @@ const meeting = (over: Partial<MeetingRow>): MeetingRow => ({
   code: "k7fq-xm3t-rpzw",
   teamId: null,
   createdBy: null,
+  lobby: false,
+  selfUnmute: true,
   title: "Weekly sync",
   agenda: "1. Roadmap; decisions, notes\n2. Demo",
   startsAt: new Date("2026-11-28T10:00:00Z"),

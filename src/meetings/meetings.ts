@@ -41,6 +41,12 @@ export interface MeetingView {
   createdAt: string;
   /** Whether the viewer may reschedule or cancel it. */
   canEdit: boolean;
+  /** Guests wait in a lobby until a host lets them in. */
+  lobby: boolean;
+  /** People a host muted may unmute themselves. */
+  selfUnmute: boolean;
+  /** A team meeting seen by an outsider while its lobby is on: joining means waiting for a host. */
+  knock?: boolean;
   /** Whether it is being recorded right now (on GET /api/meetings/:code, for the pre-join screen). */
   recording?: boolean;
 }
@@ -56,6 +62,9 @@ export interface MeetingInput {
    * named "<display name>'s meeting, 2 Dec 18:14" in that zone (in UTC, saying so, without it).
    */
   timeZone?: string;
+  /** Meeting control settings (a host may change them in the meeting too). */
+  lobby?: boolean;
+  selfUnmute?: boolean;
 }
 
 export interface Viewer {
@@ -107,6 +116,8 @@ export function createMeetings({ db, teams, publicUrl }: { db: Db; teams: Teams;
     url: `${publicUrl}/m/${m.code}`,
     createdAt: m.createdAt.toISOString(),
     canEdit,
+    lobby: m.lobby,
+    selfUnmute: m.selfUnmute,
   });
 
   /** Start and end after applying `input` to `current`: both or neither, end after start. */
@@ -219,6 +230,8 @@ export function createMeetings({ db, teams, publicUrl }: { db: Db; teams: Teams;
         startedAt: epochMs(meetings.startedAt),
         endedAt: epochMs(meetings.endedAt),
         createdAt: epochMs(meetings.createdAt),
+        lobby: meetings.lobby,
+        selfUnmute: meetings.selfUnmute,
         canEdit: sql<boolean>`(${meetings.teamId} is not null or ${meetings.createdBy} is not distinct from ${me}::uuid)`,
       })
       .from(meetings)
@@ -248,13 +261,34 @@ export function createMeetings({ db, teams, publicUrl }: { db: Db; teams: Teams;
      * The meeting a socket may join, with the sockets' distinct refusals: 404 unknown, 401 a team
      * meeting without a session, 403 not a member.
      */
-    async findForJoin(codeInput: string, viewer: Viewer | null): Promise<MeetingRow> {
+    async findForJoin(codeInput: string, viewer: Viewer | null): Promise<MeetingRow & { viewerTeamMember?: boolean }> {
       const m = await byCode(codeInput);
       if (m.teamId) {
-        if (!viewer) throw unauthenticated("This is a team meeting: sign in to join");
-        if (!(await teams.isMember(m.teamId, viewer.id))) throw forbidden("Only members of this meeting's team can join");
+        const member = viewer ? await teams.isMember(m.teamId, viewer.id) : false;
+        // With its lobby on, a team meeting lets outsiders knock; the room (which knows the live
+        // setting) admits, waits or refuses them. With it off they are refused here, as always.
+        if (!member && !m.lobby) {
+          if (!viewer) throw unauthenticated("This is a team meeting: sign in to join");
+          throw forbidden("Only members of this meeting's team can join");
+        }
+        return { ...m, viewerTeamMember: member };
       }
       return m;
+    },
+
+    /** The saved control settings of a meeting, read when its room loads. */
+    async loadControl(meetingId: string): Promise<{ createdBy: string | null; lobby: boolean; selfUnmute: boolean } | null> {
+      const [row] = await db
+        .select({ createdBy: meetings.createdBy, lobby: meetings.lobby, selfUnmute: meetings.selfUnmute })
+        .from(meetings)
+        .where(eq(meetings.id, meetingId))
+        .limit(1);
+      return row ?? null;
+    },
+
+    /** A host changed the lobby or self-unmute setting in the room. */
+    async saveSettings(meetingId: string, settings: { lobby: boolean; selfUnmute: boolean }): Promise<void> {
+      await db.update(meetings).set({ lobby: settings.lobby, selfUnmute: settings.selfUnmute }).where(eq(meetings.id, meetingId));
     },
 
     /** The room went live: the meeting has started (again). */
@@ -298,6 +332,9 @@ export function createMeetings({ db, teams, publicUrl }: { db: Db; teams: Teams;
               agenda: input.agenda ?? "",
               startsAt,
               endsAt,
+              // Scheduled team meetings hold guests in the lobby unless told otherwise; instant meetings do not.
+              lobby: input.lobby ?? (!!input.teamId && startsAt !== null),
+              selfUnmute: input.selfUnmute ?? true,
             })
             .returning();
           return view(row!, viewer !== null);
@@ -309,6 +346,12 @@ export function createMeetings({ db, teams, publicUrl }: { db: Db; teams: Teams;
     },
 
     async get(code: string, viewer: Viewer | null): Promise<MeetingView> {
+      const normalized = normalizeCode(code);
+      const [row] = normalized ? await db.select().from(meetings).where(eq(meetings.code, normalized)).limit(1) : [];
+      if (row?.teamId && row.lobby && !(viewer && (await teams.isMember(row.teamId, viewer.id)))) {
+        // An outsider may knock on a team meeting whose lobby is on: they learn that much, not its title or agenda.
+        return { ...view({ ...row, title: "", agenda: "" }, false), knock: true };
+      }
       const m = await find(code, viewer);
       const [canEdit, live] = await Promise.all([
         mayEdit(m, viewer),
@@ -346,6 +389,8 @@ export function createMeetings({ db, teams, publicUrl }: { db: Db; teams: Teams;
           ...(input.agenda !== undefined ? { agenda: input.agenda } : {}),
           startsAt,
           endsAt,
+          ...(input.lobby !== undefined ? { lobby: input.lobby } : {}),
+          ...(input.selfUnmute !== undefined ? { selfUnmute: input.selfUnmute } : {}),
           updatedAt: new Date(),
         })
         .where(eq(meetings.id, m.id))
@@ -397,6 +442,8 @@ export function createMeetings({ db, teams, publicUrl }: { db: Db; teams: Teams;
         url: `${publicUrl}/m/${m.code}`,
         createdAt: isoMs(m.createdAt)!,
         canEdit: m.canEdit,
+        lobby: m.lobby,
+        selfUnmute: m.selfUnmute,
       }));
     },
 

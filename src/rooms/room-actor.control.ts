@@ -98,8 +98,9 @@ export function createRoomControl(host: ControlHost) {
   /** Participants who host by right (the creator, a team's members): they cannot be removed. */
   const byRight = new Set<string>();
 
-  const creatorless = !meeting.createdBy && !meeting.teamId;
-  const hostByRight = (p: Principal) => !!p.userId && (p.userId === meeting.createdBy || (!!meeting.teamId && p.teamMember === true));
+  let creatorless = !meeting.createdBy && !meeting.teamId;
+  let createdBy = meeting.createdBy ?? null;
+  const hostByRight = (p: Principal) => !!p.userId && (p.userId === createdBy || (!!meeting.teamId && p.teamMember === true));
   const isOutsider = (p: Principal) => !!meeting.teamId && p.teamMember !== true;
   const hostSeats = () => [...host.seats()].filter((s) => s.participant.role === "host");
   const toHosts = (message: ServerMessage) => {
@@ -321,6 +322,13 @@ export function createRoomControl(host: ControlHost) {
   }
 
   return {
+    /** The meeting as saved, read before the room goes live. */
+    load(saved: { createdBy: string | null; lobby: boolean; selfUnmute: boolean }) {
+      createdBy = saved.createdBy;
+      creatorless = !createdBy && !meeting.teamId;
+      settings.lobby = saved.lobby;
+      settings.selfUnmute = saved.selfUnmute;
+    },
     settings: () => ({ ...settings }),
     lobbyEntries: () => [...lobby.values()].map((k) => k.entry),
     isWaiting: (id: string) => lobby.has(id),

@@ -38,6 +38,8 @@ export interface RoomRecords {
   recordParticipant(meetingId: string, userId: string): Promise<void>;
   /** A host changed the meeting's lobby or self-unmute setting in the room: saved for next time. */
   saveSettings?(meetingId: string, settings: { lobby: boolean; selfUnmute: boolean }): Promise<void>;
+  /** The meeting's creator and saved settings, read as the room loads (a room may load on any node). */
+  loadControl?(meetingId: string): Promise<{ createdBy: string | null; lobby: boolean; selfUnmute: boolean } | null>;
 }
 
 export interface RoomLimits {
@@ -498,6 +500,14 @@ export function createRoomActor(meeting: RoomMeeting, deps: RoomDeps) {
   async function start() {
     if (state !== "new") throw new Error(`room ${meeting.code} started twice`);
     state = "starting";
+    if (deps.records.loadControl) {
+      try {
+        const saved = await deps.records.loadControl(meeting.id);
+        if (saved) control.load(saved);
+      } catch (err) {
+        log.warn({ err }, "reading the meeting's settings failed; using what the socket brought");
+      }
+    }
     if (deps.media) {
       media = createRoomMedia(deps.media, {
         key: meeting.code,

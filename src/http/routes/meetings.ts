@@ -10,6 +10,8 @@ const MeetingFields = {
   agenda: t.Optional(Agenda),
   startsAt: t.Optional(t.Nullable(DateTime)),
   endsAt: t.Optional(t.Nullable(DateTime)),
+  lobby: t.Optional(t.Boolean({ description: "Guests wait until a host lets them in (default: on for scheduled team meetings, off otherwise)" })),
+  selfUnmute: t.Optional(t.Boolean({ description: "People a host muted may unmute themselves (default on)" })),
 };
 
 export function meetingRoutes(s: AppServices) {

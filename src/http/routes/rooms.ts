@@ -56,7 +56,9 @@ export function roomSocketRoutes(s: AppServices, logger: Logger) {
       const meeting = await s.rooms.authorize(state.code, user);
       // Each live room holds Janus resources: one address may keep only so many open as a guest.
       if (!user && channel === "room") state.releaseGuest = s.caps.enterAsGuest(state.address, meeting.code);
-      const sink = await s.rooms.open(meeting, channel, conn, { userId: user?.id ?? null, username: user?.username ?? null });
+      // A team meeting's outsiders get this far only while its lobby is on: the room decides (knock or refuse).
+      const teamMember = meeting.teamId ? { teamMember: meeting.viewerTeamMember === true } : {};
+      const sink = await s.rooms.open(meeting, channel, conn, { userId: user?.id ?? null, username: user?.username ?? null, ...teamMember });
       if (state.closedCode !== null) {
         state.releaseGuest?.();
         return sink.closed(state.closedCode);

@@ -49,6 +49,8 @@ describe.each(DB_KINDS)("teams, meetings and calendar on %s", (kind) => {
       agenda: "1. Onboarding flow\n2. Icons",
       startsAt: startsAt.toISOString(),
       endsAt: endsAt.toISOString(),
+      // Its lobby off: with it on (the default for scheduled team meetings), outsiders may knock (tests/integration/rooms/meeting-control.test.ts).
+      lobby: false,
     });
     expect(scheduled.status).toBe(201);
     const meeting = scheduled.body.meeting;
