@@ -32,9 +32,8 @@ export interface RoomsDeps {
 /** Live meetings: who may join, and the directory that places each room's actor. */
 export function createRooms(deps: RoomsDeps) {
   const notesStore = createNotesStore(deps.db);
-  // PGlite runs in this process and pays ~1.5 ms per write: gather longer there (25 ms, within the
-  // 50 ms the notes may wait) than on a Postgres server (5 ms).
-  const notesWriter = createNotesWriter(notesStore, { minIntervalMs: deps.databaseKind === "pglite" ? 25 : 5 });
+  // Adaptive group commit (see createNotesWriter): no fixed gathering window on either backend.
+  const notesWriter = createNotesWriter(notesStore);
   const createActor: ActorFactory = (meeting, onDisposed) =>
     createRoomActor(meeting, {
       clock: deps.clock ?? systemClock,
