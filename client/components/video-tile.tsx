@@ -46,6 +46,11 @@ export function VideoTile({ tile, pinned = false, onPin }: { tile: Tile; pinned?
     >
       {/* Remote cameras carry the audio too, so the element stays even while the picture is off. */}
       <video ref={video} autoplay playsInline muted={isSelf || kind === "screen"} class={isSelf && kind === "camera" ? "mirror" : undefined} />
+      {tile.reaction && (
+        <span class="tile-reaction" role="img" aria-label={`${p.name} reacted ${tile.reaction}`} key={tile.reaction}>
+          {tile.reaction}
+        </span>
+      )}
       {showAvatar && (
         <div class="avatar" aria-hidden="true">
           <span>{initials(p.name) || "?"}</span>

@@ -5,12 +5,14 @@
  */
 let context: AudioContext | null = null;
 
-export type ToneKind = "recording-started" | "recording-stopped" | "speaker-test";
+export type ToneKind = "recording-started" | "recording-stopped" | "speaker-test" | "knock";
 
 const TONES: Record<ToneKind, { notes: number[]; step: number; length: number; gain: number }> = {
   "recording-started": { notes: [660, 880], step: 0.18, length: 0.15, gain: 0.15 },
   "recording-stopped": { notes: [660, 440], step: 0.18, length: 0.15, gain: 0.15 },
   "speaker-test": { notes: [523, 659, 784], step: 0.3, length: 0.28, gain: 0.25 },
+  /** Someone knocks in the lobby (hosts hear it). */
+  knock: { notes: [784, 784], step: 0.16, length: 0.1, gain: 0.15 },
 };
 
 /** Plays a tone; returns how long it lasts, in milliseconds (0 when nothing could play). */

@@ -56,6 +56,7 @@ const FINAL_CODES = new Set<number>([
   CLOSE.FORBIDDEN,
   CLOSE.NOT_FOUND,
   CLOSE.CONFLICT,
+  CLOSE.LOCKED,
   CLOSE.TOO_LARGE,
 ]);
 /** Sent by us when a socket stopped answering; not a deliberate close, so the server holds the seat. */

@@ -20,7 +20,25 @@ export interface MenuItem {
   onSelect(): void;
 }
 
-export function MoreMenu({ items }: { items: MenuItem[] }) {
+/**
+ * Also the host menus of the People panel: `id`, `label` (the button's and the menu's accessible
+ * name), `short` (its visible text) and `icon` name them, `placement` opens it below the button.
+ */
+export function MoreMenu({
+  items,
+  id = "more-menu",
+  label = "More controls",
+  short = "More",
+  icon = <MoreIcon />,
+  placement = "up",
+}: {
+  items: MenuItem[];
+  id?: string;
+  label?: string;
+  short?: string;
+  icon?: ComponentChildren;
+  placement?: "up" | "down";
+}) {
   const open = useSignal<false | "first" | "last">(false);
   const button = useRef<HTMLButtonElement>(null);
   const menu = useRef<HTMLDivElement>(null);
@@ -71,24 +89,24 @@ export function MoreMenu({ items }: { items: MenuItem[] }) {
 
   const anyOn = items.some((i) => i.on);
   return (
-    <div class="more">
+    <div class={`more${placement === "down" ? " menu-down" : ""}`}>
       <button
         ref={button}
         type="button"
         class={anyOn ? "on" : undefined}
-        aria-label="More controls"
-        title="More controls"
+        aria-label={label}
+        title={label}
         aria-haspopup="menu"
         aria-expanded={open.value !== false}
-        aria-controls={open.value ? "more-menu" : undefined}
+        aria-controls={open.value ? id : undefined}
         onClick={() => (open.value = open.value ? false : "first")}
         onKeyDown={onButtonKey}
       >
-        <MoreIcon />
-        <span class="control-label">More</span>
+        {icon}
+        <span class="control-label">{short}</span>
       </button>
       {open.value && (
-        <div ref={menu} id="more-menu" role="menu" aria-label="More controls" class="more-menu" onKeyDown={onMenuKey}>
+        <div ref={menu} id={id} role="menu" aria-label={label} class="more-menu" onKeyDown={onMenuKey}>
           {items.map((item) => (
             <button
               key={item.label}

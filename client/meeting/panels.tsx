@@ -9,6 +9,8 @@ import { saveShortcutsOn } from "../lib/prefs.ts";
 import type { NotesEditor, NotesEditorPart } from "../lazy/notes-editor-types.ts";
 import type { RoomState } from "./room-state.ts";
 import { SHORTCUT_KEYS } from "./shortcuts.ts";
+import { HostSection, PersonActions } from "./host-controls.tsx";
+import { REACTIONS } from "./room-state.ts";
 
 export type PanelName = "people" | "chat" | "notes";
 
@@ -77,21 +79,32 @@ export function PeoplePanel({ room, code, onClose, shortcuts }: { room: RoomStat
             </ol>
           </>
         )}
-        <h3>In the meeting ({room.participants.value.length})</h3>
-        <ul class="people">
-          {room.participants.value.map((p) => (
-            <li key={p.id}>
-              <span class="person-name">
-                {p.name}
-                {p.id === me?.id && " (you)"}
-              </span>
-              <span class="badge">{p.userId ? "Signed in" : "Guest"}</span>
-              {p.connection === "reconnecting" && <span class="badge warn">Reconnecting</span>}
-              {p.handRaised && <HandIcon class="hand-indicator" label="Hand raised" />}
-              {p.audioMuted && <MicOffIcon class="muted-indicator" label="Microphone muted" />}
-            </li>
-          ))}
-        </ul>
+        <HostSection room={room}>
+          {(onRemove) => (
+            <>
+              <h3>In the meeting ({room.participants.value.length})</h3>
+              <ul class="people">
+                {room.participants.value.map((p) => {
+                  const mutedBy = p.audioMutedBy ? (p.audioMutedBy === me?.id ? "you" : (room.participants.value.find((q) => q.id === p.audioMutedBy)?.name ?? "a host")) : null;
+                  return (
+                    <li key={p.id}>
+                      <span class="person-name">
+                        {p.name}
+                        {p.id === me?.id && " (you)"}
+                      </span>
+                      {p.role === "host" && <span class="badge host">Host</span>}
+                      <span class="badge">{p.userId ? "Signed in" : "Guest"}</span>
+                      {p.connection === "reconnecting" && <span class="badge warn">Reconnecting</span>}
+                      {p.handRaised && <HandIcon class="hand-indicator" label="Hand raised" />}
+                      {p.audioMuted && <MicOffIcon class="muted-indicator" label={mutedBy ? `Microphone muted by ${mutedBy}` : "Microphone muted"} />}
+                      <PersonActions room={room} person={p} onRemove={onRemove} />
+                    </li>
+                  );
+                })}
+              </ul>
+            </>
+          )}
+        </HostSection>
         {me &&
           (renaming.value ? (
             <form
@@ -125,6 +138,14 @@ export function PeoplePanel({ room, code, onClose, shortcuts }: { room: RoomStat
               Rename myself
             </button>
           ))}
+        <h3 id="reactions-title">Reactions</h3>
+        <div class="reaction-bar" role="group" aria-labelledby="reactions-title">
+          {REACTIONS.map((emoji) => (
+            <button key={emoji} type="button" aria-label={`React ${emoji}`} onClick={() => void room.react(emoji).catch(() => undefined)}>
+              {emoji}
+            </button>
+          ))}
+        </div>
         <h3>Keyboard</h3>
         <label class="check">
           <input

@@ -5,7 +5,7 @@
  */
 import type { CLOSE as SERVER_CLOSE, RoomRecordingView } from "../../src/rooms/index.ts";
 
-export type { ChatMessage, ClientMessage, MediaKind, Participant, RequestId, ServerMessage, StreamInfo, Welcome } from "../../src/rooms/index.ts";
+export type { ChatMessage, ClientMessage, LobbyEntry, MediaKind, MeetingSettings, Participant, Reaction, RequestId, Role, ServerMessage, StreamInfo, Welcome } from "../../src/rooms/index.ts";
 /** A recording of the meeting: live, then processed into one file. */
 export type RecordingInfo = RoomRecordingView;
 
@@ -17,6 +17,7 @@ export const CLOSE = {
   BAD_REQUEST: 4400,
   UNAUTHENTICATED: 4401,
   FORBIDDEN: 4403,
+  LOCKED: 4423,
   NOT_FOUND: 4404,
   CONFLICT: 4409,
   TOO_LARGE: 4413,

@@ -563,3 +563,63 @@ describe("in the meeting", () => {
     room.dispose();
   });
 });
+
+describe("meeting control", () => {
+  test("knocking: waiting until admitted, then live; denied, removed and locked say so", () => {
+    const { sockets, room } = setup();
+    sockets.last.open();
+    sockets.last.receive({ type: "lobby.waiting" });
+    expect(room.status.value).toBe("waiting");
+    sockets.last.receive(welcome(ada));
+    expect(room.status.value).toBe("live");
+    room.dispose();
+    for (const [code, reason, why] of [
+      [4403, "denied", "denied"],
+      [4403, "removed by a host", "removed"],
+      [4423, "locked", "locked"],
+      [4403, "Only members of this meeting's team can join", "forbidden"],
+    ] as const) {
+      const t = setup();
+      t.sockets.last.open();
+      t.sockets.last.drop(code, reason);
+      expect(t.room.closedReason.value).toBe(why);
+    }
+  });
+
+  test("a host sees knocks and settings; a host's mute turns the microphone off and holds until asked (self-unmute off)", async () => {
+    const host = participant("p-bob", "Bob", { role: "host" });
+    const { sockets, room } = await joined([host], {});
+    sockets.last.receive({ type: "meeting.updated", settings: { lobby: true, locked: false, selfUnmute: false } });
+    expect(room.settings.value.selfUnmute).toBe(false);
+    sockets.last.receive({ type: "participant.updated", participant: { ...ada, audioMuted: true, audioMutedBy: "p-bob" } });
+    expect(room.audioMuted.value).toBe(true);
+    expect(room.notices.value.at(-1)?.text).toBe("Bob muted your microphone");
+    const before = sockets.last.sentOfType("presence").length;
+    room.toggleMic();
+    expect(room.audioMuted.value).toBe(true);
+    expect(room.error.value).toContain("A host muted you");
+    expect(sockets.last.sentOfType("presence")).toHaveLength(before);
+    sockets.last.receive({ type: "media.unmute-request", from: "p-bob" });
+    expect(room.unmuteRequest.value).toBe("Bob");
+    room.toggleMic();
+    expect(room.audioMuted.value).toBe(false);
+    expect(sockets.last.sentOfType("presence").at(-1)).toMatchObject({ audioMuted: false });
+    room.dispose();
+  });
+
+  test("knocks list for hosts, reactions show on the sender's tile for a while, meeting.ended closes as ended", async () => {
+    const { sockets, room, clock } = await joined([bob]);
+    sockets.last.receive({ type: "lobby.knock", entry: { id: "k1", name: "Gus", since: "2026-01-01T10:00:00Z", signedIn: false, removedBefore: false } });
+    expect(room.lobby.value.map((e) => e.name)).toEqual(["Gus"]);
+    expect(room.knocks.value).toBe(1);
+    sockets.last.receive({ type: "lobby.left", id: "k1", outcome: "admitted" });
+    expect(room.lobby.value).toEqual([]);
+    sockets.last.receive({ type: "reaction", participantId: "p-bob", emoji: "🎉" });
+    expect(room.tiles.value.find((t) => t.participant.id === "p-bob")?.reaction).toBe("🎉");
+    clock.advance(4_000);
+    expect(room.tiles.value.find((t) => t.participant.id === "p-bob")?.reaction).toBeNull();
+    sockets.last.receive({ type: "meeting.ended", by: "p-bob" });
+    sockets.last.drop(1000, "The meeting was ended by a host");
+    expect(room.closedReason.value).toBe("ended");
+  });
+});

@@ -8,15 +8,21 @@
 import { batch, computed, signal, type ReadonlySignal } from "@preact/signals";
 import { browserClock, createConnection, type Clock, type SocketFactory, type SocketLike } from "./connection.ts";
 import { browserRtc, createMedia, type RemoteMedia, type RtcDeps } from "./media.ts";
-import { CLOSE, RoomRequestError, type ChatMessage, type MediaKind, type Participant, type RecordingInfo, type ServerMessage, type Welcome } from "./protocol.ts";
+import { CLOSE, RoomRequestError, type ChatMessage, type LobbyEntry, type MediaKind, type MeetingSettings, type Participant, type Reaction, type RecordingInfo, type ServerMessage, type Welcome } from "./protocol.ts";
 
-export type ConnectionStatus = "connecting" | "live" | "reconnecting" | "closed";
+/** `waiting`: knocking in the lobby until a host lets us in. */
+export type ConnectionStatus = "connecting" | "waiting" | "live" | "reconnecting" | "closed";
+
+/** The reactions anyone may send, as the server accepts them. */
+export const REACTIONS: readonly Reaction[] = ["👍", "👏", "😂", "🎉", "❤️", "✋"];
+/** How long a reaction shows on its sender's tile. */
+export const REACTION_MS = 4_000;
 
 /** How long a notice stays up. */
 const NOTICE_MS = 6_000;
 
 /** Why the meeting ended for us, once `status` is "closed". */
-export type ClosedReason = "left" | "not-found" | "forbidden" | "sign-in" | "replaced" | "refused";
+export type ClosedReason = "left" | "not-found" | "forbidden" | "sign-in" | "replaced" | "refused" | "denied" | "removed" | "locked" | "ended";
 
 export interface RoomStateDeps {
   code: string;
@@ -45,6 +51,8 @@ export interface Tile {
   isSelf: boolean;
   stream: MediaStream | null;
   speaking: boolean;
+  /** The participant's latest reaction, while it shows (camera tiles only). */
+  reaction?: Reaction | null;
 }
 
 const roomUrl = (code: string) => {
@@ -57,7 +65,11 @@ const CLOSED_REASONS: Record<number, ClosedReason> = {
   [CLOSE.FORBIDDEN]: "forbidden",
   [CLOSE.UNAUTHENTICATED]: "sign-in",
   [CLOSE.CONFLICT]: "replaced",
+  [CLOSE.LOCKED]: "locked",
 };
+
+/** 4403 says why in its reason: refused at the door, denied in the lobby, or removed by a host. */
+const FORBIDDEN_REASONS: Record<string, ClosedReason> = { denied: "denied", "removed by a host": "removed" };
 
 export function createRoomState(deps: RoomStateDeps) {
   const clock = deps.clock ?? browserClock;
@@ -79,6 +91,16 @@ export function createRoomState(deps: RoomStateDeps) {
   let nextNotice = 1;
   /** Set when a guest asks to record: recording needs an account. */
   const recordingNeedsSignIn = signal(false);
+  const settings = signal<MeetingSettings>({ lobby: false, locked: false, selfUnmute: true });
+  /** Who is knocking (hosts only), oldest first. */
+  const lobby = signal<readonly LobbyEntry[]>([]);
+  /** Reactions showing right now, on their senders' tiles. */
+  const reactions = signal<readonly { id: number; participantId: string; emoji: Reaction }[]>([]);
+  /** A host asked us to unmute (by name), until we do or decline. */
+  const unmuteRequest = signal<string | null>(null);
+  /** Someone knocked: hosts hear a sound and see a notice (the view plays it). */
+  const knocks = signal(0);
+  let endedBy: string | null = null;
   let resumeToken: string | null = null;
   let iceServers: RTCIceServer[] = [];
   let disposed = false;
@@ -118,7 +140,9 @@ export function createRoomState(deps: RoomStateDeps) {
       status.value = "reconnecting";
     },
     onClosed(code, reason) {
-      end(CLOSED_REASONS[code] ?? (code === CLOSE.NORMAL ? "left" : "refused"), code === CLOSE.NORMAL ? null : reason || null);
+      if (endedBy !== null) return end("ended", null);
+      const why = code === CLOSE.FORBIDDEN ? (FORBIDDEN_REASONS[reason] ?? "forbidden") : CLOSED_REASONS[code];
+      end(why ?? (code === CLOSE.NORMAL ? "left" : "refused"), code === CLOSE.NORMAL || why === "denied" || why === "removed" || why === "locked" ? null : reason || null);
     },
   });
 
@@ -147,6 +171,8 @@ export function createRoomState(deps: RoomStateDeps) {
       self.value = { ...w.self, audioMuted: audioMuted.value, videoMuted: videoMuted.value, handRaised: handRaised.value };
       others.value = new Map(w.participants.filter((p) => p.id !== w.self.id).map((p) => [p.id, p]));
       meeting.value = w.meeting;
+      settings.value = w.settings;
+      lobby.value = w.lobby ?? [];
       recording.value = w.recording;
       mediaAvailable.value = w.media.available;
       // Resumed (after a drop, or the room moved to another server): keep what we have, and add
@@ -183,8 +209,18 @@ export function createRoomState(deps: RoomStateDeps) {
     clock.setTimeout(() => (notices.value = notices.value.filter((n) => n !== notice)), NOTICE_MS);
   }
 
+  const nameOf = (id: string) => (id === self.value?.id ? "You" : (others.value.get(id)?.name ?? "A host"));
+
   function upsert(p: Participant) {
     if (p.id === self.value?.id) {
+      const before = self.value;
+      // A host muted us: the microphone goes off here too (the server already stopped forwarding it).
+      if (p.audioMutedBy !== null && (before?.audioMutedBy !== p.audioMutedBy || !audioMuted.value)) {
+        media.setMicEnabled(false);
+        audioMuted.value = true;
+        if (before?.audioMutedBy !== p.audioMutedBy) notify(`${nameOf(p.audioMutedBy)} muted your microphone`);
+      }
+      if (p.role === "host" && before?.role !== "host" && before) notify("You are now a host of this meeting");
       // Our own mute state is ours: an echo of an older presence must not flip the buttons back.
       self.value = { ...p, audioMuted: audioMuted.value, videoMuted: videoMuted.value, handRaised: handRaised.value };
       return;
@@ -231,6 +267,33 @@ export function createRoomState(deps: RoomStateDeps) {
       case "recording.status":
         recording.value = m.recording;
         return;
+      case "lobby.waiting":
+        status.value = "waiting";
+        return;
+      case "lobby.knock":
+        lobby.value = [...lobby.value.filter((e) => e.id !== m.entry.id), m.entry];
+        knocks.value++;
+        notify(`${m.entry.name} is waiting to be let in`);
+        return;
+      case "lobby.left":
+        lobby.value = lobby.value.filter((e) => e.id !== m.id);
+        return;
+      case "meeting.updated":
+        settings.value = m.settings;
+        return;
+      case "media.unmute-request":
+        unmuteRequest.value = nameOf(m.from);
+        notify(`${nameOf(m.from)} asks you to unmute`);
+        return;
+      case "reaction": {
+        const r = { id: nextNotice++, participantId: m.participantId, emoji: m.emoji };
+        reactions.value = [...reactions.value, r];
+        clock.setTimeout(() => (reactions.value = reactions.value.filter((x) => x !== r)), REACTION_MS);
+        return;
+      }
+      case "meeting.ended":
+        endedBy = m.by;
+        return;
       case "error":
         // Before the welcome, an error is a refused hello (a guest without a name).
         if (self.value === null) return end("refused", m.message);
@@ -249,14 +312,24 @@ export function createRoomState(deps: RoomStateDeps) {
     connection.send({ type: "presence", ...change });
   }
 
+  async function control(message: Parameters<typeof connection.request>[0]) {
+    try {
+      await connection.request(message);
+    } catch (err) {
+      error.value = (err as Error).message;
+      throw err;
+    }
+  }
+
   const remote = media.remote;
   const tiles = computed<Tile[]>(() => {
     const me = self.value;
     if (!me) return [];
     const streams = remote.value;
     const out: Tile[] = [];
+    const latest = new Map(reactions.value.map((r) => [r.participantId, r.emoji]));
     const add = (participant: Participant, kind: MediaKind, isSelf: boolean, stream: MediaStream | null) =>
-      out.push({ key: `${participant.id}:${kind}`, participant, kind, isSelf, stream, speaking: speaking.value === participant.id });
+      out.push({ key: `${participant.id}:${kind}`, participant, kind, isSelf, stream, speaking: speaking.value === participant.id, reaction: kind === "camera" ? (latest.get(participant.id) ?? null) : null });
     add(me, "camera", true, media.local.value);
     for (const p of others.value.values()) add(p, "camera", false, streams.get(p.id)?.camera ?? null);
     if (media.screen.value) add(me, "screen", true, media.screen.value);
@@ -294,6 +367,14 @@ export function createRoomState(deps: RoomStateDeps) {
     recording: recording as ReadonlySignal<RecordingInfo | null>,
     /** A guest asked to record and must sign in first. */
     recordingNeedsSignIn: recordingNeedsSignIn as ReadonlySignal<boolean>,
+    settings: settings as ReadonlySignal<MeetingSettings>,
+    /** Whether you host this meeting (and may use the controls above). */
+    isHost: computed(() => self.value?.role === "host"),
+    lobby: lobby as ReadonlySignal<readonly LobbyEntry[]>,
+    /** Counts knocks, for the view's sound. */
+    knocks: knocks as ReadonlySignal<number>,
+    reactions: reactions as ReadonlySignal<readonly { id: number; participantId: string; emoji: Reaction }[]>,
+    unmuteRequest: unmuteRequest as ReadonlySignal<string | null>,
     /** Camera tiles for everyone (you first), then screen shares. */
     tiles,
     /** Notices that come and go on their own (someone raised a hand). */
@@ -307,6 +388,13 @@ export function createRoomState(deps: RoomStateDeps) {
 
     toggleMic() {
       const muted = !audioMuted.value;
+      const me = self.value;
+      // A host's mute holds unless the meeting lets people unmute themselves, or a host asked us to.
+      if (!muted && me?.audioMutedBy && me.role !== "host" && !settings.value.selfUnmute && unmuteRequest.value === null) {
+        error.value = "A host muted you. You can unmute when a host asks you to.";
+        return;
+      }
+      unmuteRequest.value = null;
       media.setMicEnabled(!muted);
       setPresence({ audioMuted: muted });
     },
@@ -347,6 +435,24 @@ export function createRoomState(deps: RoomStateDeps) {
     dismissError() {
       error.value = null;
     },
+    dismissUnmuteRequest() {
+      unmuteRequest.value = null;
+    },
+
+    /** Meeting control (hosts); each resolves once the server did it, or rejects with its reason. */
+    admit: (participantId: string) => control({ type: "lobby.admit", participantId }),
+    deny: (participantId: string) => control({ type: "lobby.deny", participantId }),
+    admitAll: () => control({ type: "lobby.admit-all" }),
+    changeSettings: (change: Partial<MeetingSettings>) => control({ type: "meeting.settings", ...change }),
+    mute: (participantId: string) => control({ type: "participant.mute", participantId }),
+    muteAll: () => control({ type: "participant.mute", all: true }),
+    remove: (participantId: string) => control({ type: "participant.remove", participantId }),
+    promote: (participantId: string) => control({ type: "participant.promote", participantId }),
+    askToUnmute: (participantId: string) => control({ type: "media.unmute-request", participantId }),
+    lowerAllHands: () => control({ type: "hands.lower-all" }),
+    endMeeting: () => control({ type: "meeting.end" }),
+    /** Anyone: a reaction shown briefly on your tile, for everyone. */
+    react: (emoji: Reaction) => control({ type: "reaction", emoji }),
     /** Leaves the meeting (the seat is freed at once) and releases everything. */
     leave() {
       if (status.value !== "closed") connection.send({ type: "leave" });

@@ -16,6 +16,7 @@ import { loadShortcutsOn } from "../lib/prefs.ts";
 import { playTone } from "../lib/tone.ts";
 import { navigate } from "../lib/router.ts";
 import { AlonePrompt, InviteButton } from "./invite.tsx";
+import { ReactionMenu } from "./host-controls.tsx";
 import type { LayoutView } from "./layout.ts";
 import { MoreMenu, type MenuItem } from "./more-menu.tsx";
 import { MutedNotice } from "./muted-notice.tsx";
@@ -104,6 +105,12 @@ export function RoomView({ room, code, title, signedIn }: { room: RoomState; cod
     if (heardRecording.current !== null && heardRecording.current !== recordingNow) playTone(recordingNow ? "recording-started" : "recording-stopped");
     heardRecording.current = recordingNow;
   }, [recordingNow, room.status.value]);
+  // Hosts hear a knock in the lobby (the notice shows it too).
+  const heardKnocks = useRef(room.knocks.value);
+  useEffect(() => {
+    if (room.knocks.value > heardKnocks.current && room.isHost.value) playTone("knock");
+    heardKnocks.current = room.knocks.value;
+  }, [room.knocks.value]);
   const recorderId = room.recording.value?.startedBy;
   const recorderName = recorderId ? (room.participants.value.find((p) => p.id === recorderId)?.name ?? null) : null;
 
@@ -248,6 +255,26 @@ function Banners({ room, signedIn }: { room: RoomState; signedIn: boolean }) {
       {rec && rec.status === "failed" && (
         <div class="banner error" role="alert">
           The recording could not be processed.
+        </div>
+      )}
+      {room.unmuteRequest.value && (
+        <div class="banner" role="alert">
+          <span>{room.unmuteRequest.value} asks you to unmute your microphone.</span>
+          <span class="row">
+            <button
+              type="button"
+              class="primary"
+              onClick={() => {
+                if (room.audioMuted.value) room.toggleMic();
+                room.dismissUnmuteRequest();
+              }}
+            >
+              Unmute
+            </button>
+            <button type="button" onClick={() => room.dismissUnmuteRequest()}>
+              Not now
+            </button>
+          </span>
         </div>
       )}
       {room.error.value && (
@@ -404,6 +431,7 @@ function Controls({
       <ControlButton label={hand ? "Lower hand" : "Raise hand"} short={hand ? "Lower hand" : "Raise hand"} keyHint={key(SHORTCUT_KEYS.hand)} on={hand} onClick={() => room.toggleHand()}>
         <HandIcon />
       </ControlButton>
+      <ReactionMenu room={room} />
       {showRecord && (
         <ControlButton label={recording ? "Stop recording" : "Start recording"} short={recording ? "Stop recording" : "Start recording"} class={recording ? "recording" : undefined} onClick={onRecord}>
           <RecordIcon />

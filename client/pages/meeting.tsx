@@ -12,6 +12,7 @@ import { currentUser, loadCurrentUser } from "../lib/session.ts";
 import { PreJoin, type JoinChoice } from "../meeting/prejoin.tsx";
 import { createRoomState, type ClosedReason } from "../meeting/room-state.ts";
 import { RoomView } from "../meeting/room-view.tsx";
+import { LobbyWaiting } from "../meeting/lobby-waiting.tsx";
 import "../styles/meeting.css";
 
 /** Why the meeting cannot be joined; `teams` adds how to join a team (a link to the Teams page). */
@@ -126,6 +127,18 @@ const CLOSED_MESSAGES: Record<ClosedReason, string> = {
   "sign-in": "Sign in to join this meeting.",
   replaced: "You joined this meeting from another tab or device, so this one was disconnected.",
   refused: "The meeting could not be joined.",
+  denied: "A host did not let you in to this meeting.",
+  removed: "A host removed you from this meeting. To come back, a host has to let you in again.",
+  locked: "This meeting is locked: nobody new can join it right now.",
+  ended: "A host ended this meeting for everyone.",
+};
+
+const CLOSED_TITLES: Partial<Record<ClosedReason, string>> = {
+  left: "You left the meeting",
+  denied: "Not let in",
+  removed: "Removed from the meeting",
+  locked: "Meeting locked",
+  ended: "The meeting has ended",
 };
 
 function Room({
@@ -155,12 +168,12 @@ function Room({
     const reason = room.closedReason.value ?? "refused";
     return (
       <main id="main" class="page narrow">
-        <h1>{reason === "left" ? "You left the meeting" : "Disconnected"}</h1>
+        <h1>{CLOSED_TITLES[reason] ?? "Disconnected"}</h1>
         <p role="status">{CLOSED_MESSAGES[reason]}</p>
-        {reason !== "left" && room.error.value && <p class="error">{room.error.value}</p>}
+        {reason !== "left" && reason !== "ended" && room.error.value && <p class="error">{room.error.value}</p>}
         <div class="row">
           <button type="button" class="primary" onClick={onRejoin}>
-            Rejoin
+            {reason === "removed" || reason === "denied" ? "Ask to join again" : "Rejoin"}
           </button>
           {reason === "sign-in" && (
             <a class="button" href={`/login?next=${encodeURIComponent(`/m/${code}`)}`} onClick={onLinkClick}>
@@ -179,6 +192,7 @@ function Room({
       </main>
     );
   }
+  if (room.status.value === "waiting") return <LobbyWaiting room={room} title={title} stream={choice.stream} onLeave={() => room.leave()} />;
   return (
     <main id="main" class="meeting-main">
       <RoomView room={room} code={code} title={title} signedIn={signedIn} />

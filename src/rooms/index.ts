@@ -4,6 +4,7 @@ export { createLocalDirectory, createLocalRooms, type RoomDirectory, type ActorF
 export { CLOSE, isDeliberateClose, type Channel, type Connection, type Principal, type SocketSink } from "./connection.ts";
 export { systemClock, type Clock } from "./clock.ts";
 export { MAX_ROOM_FRAME, MAX_NOTES_UPDATE } from "./protocol.ts";
-export type { ChatMessage, ClientMessage, MediaKind, Participant, RequestId, ServerMessage, StreamInfo, Welcome } from "./protocol.ts";
+export type { ChatMessage, ClientMessage, LobbyEntry, MediaKind, MeetingSettings, Participant, Reaction, RequestId, Role, ServerMessage, StreamInfo, Welcome } from "./protocol.ts";
+export { REACTIONS } from "./protocol.ts";
 export { createRedisDirectory, type RedisDirectoryOptions } from "./redis-directory.ts";
 export { createRoomRecording, KEYFRAME_DELAY_MS, type RecordingRecords, type RecordingView as RoomRecordingView } from "./room-actor.recording.ts";
