@@ -16,6 +16,7 @@ import m0002 from "../../migrations/0002_ics_token_hash.sql" with { type: "text"
 import m0003 from "../../migrations/0003_cancelled_meetings.sql" with { type: "text" };
 import m0004 from "../../migrations/0004_display_name.sql" with { type: "text" };
 import m0005 from "../../migrations/0005_meeting_control.sql" with { type: "text" };
+import m0006 from "../../migrations/0006_meeting_memory.sql" with { type: "text" };
 
 const SQL: Record<string, string> = {
   "0000_init": m0000,
@@ -24,6 +25,7 @@ const SQL: Record<string, string> = {
   "0003_cancelled_meetings": m0003,
   "0004_display_name": m0004,
   "0005_meeting_control": m0005,
+  "0006_meeting_memory": m0006,
 };
 
 interface JournalEntry {

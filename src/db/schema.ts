@@ -10,6 +10,7 @@ import {
   customType,
   index,
   integer,
+  jsonb,
   pgTable,
   primaryKey,
   real,
@@ -161,10 +162,46 @@ export const notes = pgTable(
      * node that lost its lease cannot write any more.
      */
     leaseToken: bigint("lease_token", { mode: "number" }).notNull().default(0),
+    /**
+     * When each part of the document was first written, as of the last compaction (src/notes/clock.ts):
+     * per Yjs client, runs of [first clock, epoch ms]. Updates logged since carry their own created_at.
+     */
+    clock: jsonb("clock").$type<Record<string, [number, number][]>>().notNull().default({}),
     createdAt: createdAt(),
     updatedAt: timestamptz("updated_at").notNull().defaultNow(),
   },
   (t) => [uniqueIndex("notes_meeting_id_key").on(t.meetingId)],
+);
+
+/** Who spoke when in a meeting (from the SFU's talking events; a gap under a second joins two). */
+export const speakerSegments = pgTable(
+  "speaker_segments",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    meetingId: uuid("meeting_id").notNull().references(() => meetings.id, { onDelete: "cascade" }),
+    /** The room's participant id (stable across reconnects and moves). */
+    participantId: text("participant_id").notNull(),
+    userId: uuid("user_id").references(() => users.id, { onDelete: "set null" }),
+    name: text("name").notNull(),
+    startedAt: timestamptz("started_at").notNull(),
+    endedAt: timestamptz("ended_at").notNull(),
+  },
+  (t) => [index("speaker_segments_meeting_id_started_at_idx").on(t.meetingId, t.startedAt)],
+);
+
+/** Each stay of a participant in a meeting: from joining to leaving (null while still there). */
+export const attendance = pgTable(
+  "attendance",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    meetingId: uuid("meeting_id").notNull().references(() => meetings.id, { onDelete: "cascade" }),
+    participantId: text("participant_id").notNull(),
+    userId: uuid("user_id").references(() => users.id, { onDelete: "set null" }),
+    name: text("name").notNull(),
+    joinedAt: timestamptz("joined_at").notNull(),
+    leftAt: timestamptz("left_at"),
+  },
+  (t) => [index("attendance_meeting_id_idx").on(t.meetingId)],
 );
 
 export const noteUpdates = pgTable(
