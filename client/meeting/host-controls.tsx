@@ -6,7 +6,7 @@
  */
 import { useSignal } from "@preact/signals";
 import { ConfirmDialog } from "../components/confirm.tsx";
-import { MoreIcon } from "../components/icons.tsx";
+import { MoreIcon, SmileIcon } from "../components/icons.tsx";
 import { MoreMenu, type MenuItem } from "./more-menu.tsx";
 import type { Participant } from "./protocol.ts";
 import { REACTIONS, type RoomState } from "./room-state.ts";
@@ -26,9 +26,8 @@ export function LobbyList({ room }: { room: RoomState }) {
           <li key={e.id}>
             <span class="person-name">
               {e.name}
-              <span class="muted small">
-                {" "}
-                · {e.signedIn ? "signed in" : "guest"} · since <time dateTime={e.since}>{since(e.since)}</time>
+              <span class="muted small lobby-meta">
+                {e.signedIn ? "signed in" : "guest"} · since <time dateTime={e.since}>{since(e.since)}</time>
                 {e.removedBefore && " · removed earlier"}
               </span>
             </span>
@@ -73,12 +72,11 @@ export function HostMenu({ room, onEnd }: { room: RoomState; onEnd(): void }) {
   const items: MenuItem[] = [
     { label: "Mute everyone else", icon: null, onSelect: () => quietly(room.muteAll()) },
     { label: "Lower all hands", icon: null, onSelect: () => quietly(room.lowerAllHands()) },
-    { label: s.lobby ? "Let guests in directly" : "Guests wait to be let in", icon: null, on: s.lobby, onSelect: () => quietly(room.changeSettings({ lobby: !s.lobby })) },
-    { label: s.locked ? "Unlock the meeting" : "Lock the meeting", icon: null, on: s.locked, onSelect: () => quietly(room.changeSettings({ locked: !s.locked })) },
+    { label: s.lobby ? "Let guests in directly" : "Guests wait to be let in", icon: null, onSelect: () => quietly(room.changeSettings({ lobby: !s.lobby })) },
+    { label: s.locked ? "Unlock the meeting" : "Lock the meeting", icon: null, onSelect: () => quietly(room.changeSettings({ locked: !s.locked })) },
     {
       label: s.selfUnmute ? "Stop people unmuting themselves" : "Let people unmute themselves",
       icon: null,
-      on: s.selfUnmute,
       onSelect: () => quietly(room.changeSettings({ selfUnmute: !s.selfUnmute })),
     },
     { label: "End meeting for everyone", icon: null, onSelect: onEnd },
@@ -139,5 +137,5 @@ export function ReactionMenu({ room }: { room: RoomState }) {
     icon: <span aria-hidden="true">{emoji}</span>,
     onSelect: () => quietly(room.react(emoji)),
   }));
-  return <MoreMenu items={items} id="reaction-menu" label="Send a reaction" short="React" icon={<span aria-hidden="true">🙂</span>} />;
+  return <MoreMenu items={items} id="reaction-menu" label="React" short="React" icon={<SmileIcon />} />;
 }
