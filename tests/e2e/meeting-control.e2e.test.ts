@@ -4,8 +4,8 @@
  * one, and ends the meeting for everyone; reactions show on the sender's tile. Screenshots of the
  * waiting screen, the People panel with host actions and the host menu at desktop and 390 px, light
  * and dark (.test-artifacts/screenshots/control-*.png); axe-clean; the host actions by keyboard.
- * (The SFU's enforcement of a host's mute is checked with real Janus in meeting-media's scenario
- * family: see meeting-control-media.e2e.test.ts.)
+ * No Janus here: the SFU's enforcement of a host's mute (VideoRoom `moderate`) is not checked by
+ * this test.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
