@@ -221,6 +221,19 @@ describe.skipIf(!hasJanus)("Janus adapter on an embedded Janus", () => {
     await room.destroy();
   });
 
+  test("a host's mute: Janus accepts moderate on the camera's audio, and a camera published later starts muted", async () => {
+    const room = await media.openRoom("moderate-test-code");
+    await room.publish("gus", "camera", chromeLikeOffer(11), "Gus");
+    await room.muteAudio("gus", true);
+    await room.muteAudio("gus", true); // idempotent
+    // Republishing while muted sends moderate again for the new feed (it would throw if Janus refused it).
+    await room.publish("gus", "camera", chromeLikeOffer(12), "Gus");
+    await room.muteAudio("gus", false);
+    await room.muteAudio("nobody", true); // nothing published yet: only remembered
+    await room.leave("gus");
+    await room.destroy();
+  });
+
   test("Janus's refusals become AppErrors", async () => {
     const room = await media.openRoom("refusals-code");
     const bad = await rejection(room.publish("ben", "camera", "this is not sdp", "Ben"));
