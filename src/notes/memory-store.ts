@@ -1,3 +1,4 @@
+import { recordUpdate, type ClockRuns } from "./clock.ts";
 import { seedNotes, type LoadedNotes, type NotesStore } from "./store.ts";
 
 /**
@@ -12,7 +13,8 @@ export function createMemoryNotesStore() {
     ydoc: Uint8Array;
     text: string;
     leaseToken: number;
-    updates: { id: number; update: Uint8Array }[];
+    clock: ClockRuns;
+    updates: { id: number; update: Uint8Array; at: number }[];
   }
   const rows = new Map<string, Row>();
   let nextUpdateId = 1;
@@ -23,7 +25,7 @@ export function createMemoryNotesStore() {
     async open(meeting): Promise<LoadedNotes> {
       let row = byMeeting(meeting.id);
       if (!row) {
-        row = { id: crypto.randomUUID(), meetingId: meeting.id, ydoc: seedNotes(meeting.agenda), text: meeting.agenda, leaseToken: 0, updates: [] };
+        row = { id: crypto.randomUUID(), meetingId: meeting.id, ydoc: seedNotes(meeting.agenda), text: meeting.agenda, leaseToken: 0, clock: {}, updates: [] };
         rows.set(row.id, row);
       }
       row.leaseToken++;
@@ -32,6 +34,7 @@ export function createMemoryNotesStore() {
         leaseToken: row.leaseToken,
         updates: [row.ydoc, ...row.updates.map((u) => u.update)],
         lastUpdateId: row.updates.at(-1)?.id ?? 0,
+        clock: row.updates.reduce((runs, u) => (recordUpdate(runs, u.update, u.at), runs), structuredClone(row.clock)),
       };
     },
     async append(entries) {
@@ -46,16 +49,17 @@ export function createMemoryNotesStore() {
         const row = rows.get(e.noteId);
         if (!row || row.leaseToken !== e.leaseToken) continue;
         const id = nextUpdateId++;
-        row.updates.push({ id, update: e.update });
+        row.updates.push({ id, update: e.update, at: Date.now() });
         lastId.set(e.noteId, id);
       }
       return entries.map((e) => (rows.get(e.noteId)?.leaseToken === e.leaseToken ? (lastId.get(e.noteId) ?? null) : null));
     },
-    async compact(noteId, leaseToken, state, text, upToId) {
+    async compact(noteId, leaseToken, state, text, upToId, clock) {
       const row = rows.get(noteId);
       if (!row || row.leaseToken !== leaseToken) return false;
       row.ydoc = state;
       row.text = text;
+      row.clock = structuredClone(clock);
       row.updates = row.updates.filter((u) => u.id > upToId);
       return true;
     },

@@ -1,6 +1,7 @@
 import { and, asc, eq, lte, sql } from "drizzle-orm";
 import * as Y from "yjs";
 import { schema, type Db } from "../db/index.ts";
+import { recordUpdate, type ClockRuns } from "./clock.ts";
 
 const { notes, noteUpdates } = schema;
 
@@ -15,6 +16,8 @@ export interface LoadedNotes {
   updates: Uint8Array[];
   /** Id of the last update row included; compaction may delete up to it. */
   lastUpdateId: number;
+  /** When each part was first written: as of the last compaction, with the logged updates' times added. */
+  clock: ClockRuns;
 }
 
 export interface NotesStore {
@@ -30,8 +33,8 @@ export interface NotesStore {
    * its note in this batch (so at least its own), or null when fenced out.
    */
   append(entries: { noteId: string; leaseToken: number; update: Uint8Array }[]): Promise<(number | null)[]>;
-  /** Replaces the compacted state and drops the updates it includes. False when fenced out. */
-  compact(noteId: string, leaseToken: number, state: Uint8Array, text: string, upToId: number): Promise<boolean>;
+  /** Replaces the compacted state (and its clock) and drops the updates it includes. False when fenced out. */
+  compact(noteId: string, leaseToken: number, state: Uint8Array, text: string, upToId: number, clock: ClockRuns): Promise<boolean>;
 }
 
 /** A new meeting's notes document: its agenda, ending with a line break. */
@@ -57,10 +60,10 @@ export function createNotesStore(db: Db): NotesStore {
           .update(notes)
           .set({ leaseToken: sql`${notes.leaseToken} + 1` })
           .where(eq(notes.meetingId, meeting.id))
-          .returning({ id: notes.id, ydoc: notes.ydoc, leaseToken: notes.leaseToken });
+          .returning({ id: notes.id, ydoc: notes.ydoc, leaseToken: notes.leaseToken, clock: notes.clock });
         if (!claimed) throw new Error(`notes of meeting ${meeting.id} vanished while opening`);
         const rows = await tx
-          .select({ id: noteUpdates.id, update: noteUpdates.update })
+          .select({ id: noteUpdates.id, update: noteUpdates.update, createdAt: noteUpdates.createdAt })
           .from(noteUpdates)
           .where(eq(noteUpdates.noteId, claimed.id))
           .orderBy(asc(noteUpdates.id));
@@ -69,6 +72,7 @@ export function createNotesStore(db: Db): NotesStore {
           leaseToken: claimed.leaseToken,
           updates: [...(claimed.ydoc ? [claimed.ydoc] : []), ...rows.map((r) => r.update)],
           lastUpdateId: rows.at(-1)?.id ?? 0,
+          clock: withLoggedTimes(claimed.clock, rows),
         };
       });
     },
@@ -103,11 +107,11 @@ export function createNotesStore(db: Db): NotesStore {
       return entries.map((e) => (e.leaseToken === topToken.get(e.noteId) ? (lastId.get(e.noteId) ?? null) : null));
     },
 
-    async compact(noteId, leaseToken, state, text, upToId) {
+    async compact(noteId, leaseToken, state, text, upToId, clock) {
       return db.transaction(async (tx) => {
         const [row] = await tx
           .update(notes)
-          .set({ ydoc: state, text, updatedAt: new Date() })
+          .set({ ydoc: state, text, clock, updatedAt: new Date() })
           .where(and(eq(notes.id, noteId), eq(notes.leaseToken, leaseToken)))
           .returning({ id: notes.id });
         if (!row) return false;
@@ -116,4 +120,41 @@ export function createNotesStore(db: Db): NotesStore {
       });
     },
   };
+}
+
+/** The compacted clock with the times of the updates logged since (each row's created_at). */
+function withLoggedTimes(compacted: ClockRuns | null, rows: { update: Uint8Array; createdAt: Date }[]): ClockRuns {
+  const runs: ClockRuns = structuredClone(compacted ?? {});
+  for (const row of rows) {
+    try {
+      recordUpdate(runs, row.update, row.createdAt.getTime());
+    } catch {
+      // A row that does not decode carries no time; the document loader reports it.
+    }
+  }
+  return runs;
+}
+
+/**
+ * A meeting's notes as they are durably, without taking the live room's fence: the document (the
+ * compacted state and every update logged since) and when each part was written. Null when the
+ * meeting has no notes.
+ */
+export async function readNotesWithClock(db: Db, meetingId: string): Promise<{ noteId: string; doc: Y.Doc; clock: ClockRuns } | null> {
+  const [note] = await db.select({ id: notes.id, ydoc: notes.ydoc, clock: notes.clock }).from(notes).where(eq(notes.meetingId, meetingId));
+  if (!note) return null;
+  const rows = await db
+    .select({ update: noteUpdates.update, createdAt: noteUpdates.createdAt })
+    .from(noteUpdates)
+    .where(eq(noteUpdates.noteId, note.id))
+    .orderBy(asc(noteUpdates.id));
+  const doc = new Y.Doc();
+  for (const update of [...(note.ydoc ? [note.ydoc] : []), ...rows.map((r) => r.update)]) {
+    try {
+      Y.applyUpdate(doc, update);
+    } catch {
+      // As the room does: a broken row is skipped.
+    }
+  }
+  return { noteId: note.id, doc, clock: withLoggedTimes(note.clock, rows) };
 }

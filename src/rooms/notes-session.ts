@@ -3,6 +3,7 @@ import * as encoding from "lib0/encoding";
 import * as awarenessProtocol from "y-protocols/awareness";
 import * as Y from "yjs";
 import type { LoadedNotes, NotesStore, NotesWriter } from "../notes/index.ts";
+import { recordUpdate } from "../notes/clock.ts";
 import { NOTES_TEXT } from "../notes/index.ts";
 import type { Clock } from "./clock.ts";
 import { CLOSE, type Connection } from "./connection.ts";
@@ -69,6 +70,8 @@ export function createNotesSession(loaded: LoadedNotes, deps: NotesSessionDeps) 
   let docBytes = Y.encodeStateAsUpdate(doc).byteLength;
   let pendingBytes = 0;
   let lastUpdateId = loaded.lastUpdateId;
+  /** When each part of the document became durable (saved with each compaction). */
+  const clockRuns = loaded.clock;
   let compactedUpTo = loaded.lastUpdateId;
   const awareness = new awarenessProtocol.Awareness(doc);
   awareness.setLocalState(null);
@@ -139,7 +142,7 @@ export function createNotesSession(loaded: LoadedNotes, deps: NotesSessionDeps) 
       try {
         const state = Y.encodeStateAsUpdate(doc);
         docBytes = state.byteLength;
-        const ok = await deps.store.compact(noteId, leaseToken, state, text.toString(), upTo);
+        const ok = await deps.store.compact(noteId, leaseToken, state, text.toString(), upTo, structuredClone(clockRuns));
         if (ok) compactedUpTo = upTo;
         else fence();
       } catch (err) {
@@ -195,6 +198,7 @@ export function createNotesSession(loaded: LoadedNotes, deps: NotesSessionDeps) 
             }
             docBytes += size;
             lastUpdateId = Math.max(lastUpdateId, id);
+            recordUpdate(clockRuns, decoded, deps.clock.now());
             deps.onUpdateApplied?.();
             scheduleCompaction();
           }, "notes update saved"),

@@ -120,7 +120,7 @@ export function describeNotesStoreContract(name: string, open: () => Promise<Con
       const current = await store.open(meeting);
       expect(current.leaseToken).toBeGreaterThan(old.leaseToken);
       expect(await store.append([{ noteId: old.noteId, leaseToken: old.leaseToken, update: edit(oldDoc, " stale") }])).toEqual([null]);
-      expect(await store.compact(old.noteId, old.leaseToken, Y.encodeStateAsUpdate(oldDoc), "stale", current.lastUpdateId)).toBe(false);
+      expect(await store.compact(old.noteId, old.leaseToken, Y.encodeStateAsUpdate(oldDoc), "stale", current.lastUpdateId, {})).toBe(false);
       const doc = docOf(current);
       const [id] = await store.append([{ noteId: current.noteId, leaseToken: current.leaseToken, update: edit(doc, " fresh") }]);
       expect(id).toBeGreaterThan(0);
@@ -173,7 +173,7 @@ export function describeNotesStoreContract(name: string, open: () => Promise<Con
       for (const u of reopened.updates.slice(0, 3)) Y.applyUpdate(snapshot, u);
       const text = snapshot.getText(NOTES_TEXT).toString();
       expect(text).toBe("Title\n a b");
-      expect(await store.compact(reopened.noteId, reopened.leaseToken, Y.encodeStateAsUpdate(snapshot), text, ids[1]!)).toBe(true);
+      expect(await store.compact(reopened.noteId, reopened.leaseToken, Y.encodeStateAsUpdate(snapshot), text, ids[1]!, reopened.clock)).toBe(true);
       expect(await subject.inspect(loaded.noteId)).toEqual({ text, updates: 1 });
       const afterPartial = await store.open(meeting);
       expect(afterPartial.updates).toHaveLength(2);
@@ -182,13 +182,36 @@ export function describeNotesStoreContract(name: string, open: () => Promise<Con
 
       const full = docOf(afterPartial);
       const fullText = full.getText(NOTES_TEXT).toString();
-      expect(await store.compact(afterPartial.noteId, afterPartial.leaseToken, Y.encodeStateAsUpdate(full), fullText, afterPartial.lastUpdateId)).toBe(true);
+      expect(await store.compact(afterPartial.noteId, afterPartial.leaseToken, Y.encodeStateAsUpdate(full), fullText, afterPartial.lastUpdateId, afterPartial.clock)).toBe(true);
       expect(await subject.inspect(loaded.noteId)).toEqual({ text: fullText, updates: 0 });
       const reloaded = await store.open(meeting);
       expect(reloaded.updates).toHaveLength(1);
       expect(reloaded.lastUpdateId).toBe(0);
       expect(textOf(reloaded)).toBe("Title\n a b c");
       for (const d of [doc, snapshot, full]) d.destroy();
+    });
+
+    test("the clock: open adds each logged update's time to the compacted clock; compact stores the clock it is given", async () => {
+      const meeting = await subject.meeting("");
+      const loaded = await store.open(meeting);
+      expect(loaded.clock).toEqual({});
+      const doc = docOf(loaded);
+      doc.clientID = 4242;
+      const before = Date.now();
+      await store.append([{ noteId: loaded.noteId, leaseToken: loaded.leaseToken, update: edit(doc, "first") }]);
+      const after = Date.now();
+      const reopened = await store.open(meeting);
+      // The logged update's time (its row's created_at, or when the memory store took it).
+      const [clock, at] = reopened.clock["4242"]![0]!;
+      expect(clock).toBe(0);
+      expect(at).toBeGreaterThanOrEqual(before - 1_000);
+      expect(at).toBeLessThanOrEqual(after + 1_000);
+      // Compacted with a clock: the next open returns exactly it (nothing logged since).
+      const kept = { "4242": [[0, 1_700_000_000_000]] as [number, number][], "7": [[3, 1_700_000_005_000]] as [number, number][] };
+      const full = docOf(reopened);
+      expect(await store.compact(reopened.noteId, reopened.leaseToken, Y.encodeStateAsUpdate(full), full.getText(NOTES_TEXT).toString(), reopened.lastUpdateId, kept)).toBe(true);
+      expect((await store.open(meeting)).clock).toEqual(kept);
+      for (const d of [doc, full]) d.destroy();
     });
 
     test("the group-commit writer on top: updates from two rooms typed at once all land, and a fenced room's resolve null", async () => {
