@@ -17,6 +17,7 @@ import type { Database } from "./db/index.ts";
 import { createMetrics } from "./http/metrics.ts";
 import { turnCredentials, type MediaServer } from "./media/index.ts";
 import { createMeetings } from "./meetings/index.ts";
+import { createMemoryRecords } from "./memory/index.ts";
 import { createNotes } from "./notes/index.ts";
 import { createRecordings, createRecordingWorker } from "./recordings/index.ts";
 import { createCaps } from "./limits/index.ts";
@@ -73,6 +74,7 @@ export function createServices({ config, database, redis, blobs, loginLimits, lo
       status: recordings.status,
     },
     recordingsDir: config.recordingsDir,
+    memory: createMemoryRecords(db),
     iceServers: () => (config.turn ? [turnCredentials(config.turn, crypto.randomUUID())] : []),
     onNotesUpdate: () => metrics.notesUpdates.inc(),
   });

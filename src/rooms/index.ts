@@ -7,4 +7,5 @@ export { MAX_ROOM_FRAME, MAX_NOTES_UPDATE } from "./protocol.ts";
 export type { ChatMessage, ClientMessage, LobbyEntry, MediaKind, MeetingSettings, Participant, Reaction, RequestId, Role, ServerMessage, StreamInfo, Welcome } from "./protocol.ts";
 export { REACTIONS } from "./protocol.ts";
 export { createRedisDirectory, type RedisDirectoryOptions } from "./redis-directory.ts";
+export { createRoomMemory, SEGMENT_JOIN_MS, MEMORY_FLUSH_MS, type MemoryRecords, type RoomMemory, type SpeakerSegmentRow, type AttendanceRow } from "./room-actor.memory.ts";
 export { createRoomRecording, KEYFRAME_DELAY_MS, type RecordingRecords, type RecordingView as RoomRecordingView } from "./room-actor.recording.ts";

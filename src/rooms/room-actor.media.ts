@@ -18,6 +18,8 @@ export interface RoomMediaHost {
   post(task: () => unknown, label: string): void;
   /** A publisher's WebRTC came up (recording asks it for a keyframe). */
   onFeedUp?(): void;
+  /** The SFU heard a participant start or stop talking (the speaker timeline). */
+  onTalking?(participantId: string, talking: boolean): void;
 }
 
 interface Feed {
@@ -123,6 +125,7 @@ export function createRoomMedia(media: MediaServer, host: RoomMediaHost) {
         return renegotiateAll(e.participantId);
       }
       case "talking":
+        host.onTalking?.(e.participantId, e.talking);
         if (e.talking && host.seat(e.participantId)) host.broadcast({ type: "speaking", participantId: e.participantId });
         return;
       case "hangup":

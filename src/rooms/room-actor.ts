@@ -10,6 +10,7 @@ import { createRoomNotes } from "./room-actor.notes.ts";
 import { createRoomMedia, type RoomMedia } from "./room-actor.media.ts";
 import { createRoomRecording, type RecordingRecords, type RoomRecording } from "./room-actor.recording.ts";
 import { createRoomControl, isControlMessage, type Knock } from "./room-actor.control.ts";
+import { createRoomMemory, type MemoryRecords } from "./room-actor.memory.ts";
 import { AppError } from "../errors.ts";
 import { normalizeName } from "../names.ts";
 import type { MediaServer } from "../media/index.ts";
@@ -97,6 +98,8 @@ export interface RoomDeps {
    * this process restarted) gives a returning socket back its participant id. The same on every node.
    */
   seatKey?: string;
+  /** Where the speaker timeline and attendance go (written in batches, outside the mailbox). */
+  memory?: MemoryRecords;
 }
 
 interface Seat {
@@ -153,6 +156,7 @@ export function createRoomActor(meeting: RoomMeeting, deps: RoomDeps) {
   let emptyTimer: unknown = null;
   let startedRecorded = false;
   let disposing: Promise<void> | null = null;
+  const memory = deps.memory ? createRoomMemory(meeting.id, { clock: deps.clock, logger: log, records: deps.memory }) : null;
 
   const mailbox = createMailbox((err, label) => log.error({ err, label }, "room handler failed"));
   const notes = createRoomNotes(meeting, {
@@ -235,6 +239,7 @@ export function createRoomActor(meeting: RoomMeeting, deps: RoomDeps) {
     if (seats.get(seat.participant.id) !== seat) return;
     if (seat.holdTimer !== null) deps.clock.clearTimeout(seat.holdTimer);
     seats.delete(seat.participant.id);
+    memory?.left(seat.participant.id, seat.participant.name);
     media?.left(seat.participant.id);
     control.seatEnded(seat.participant.id);
     broadcast({ type: "participant.left", participant: seat.participant });
@@ -307,6 +312,7 @@ export function createRoomActor(meeting: RoomMeeting, deps: RoomDeps) {
     welcome(s);
     broadcast({ type: "participant.joined", participant }, s.conn);
     media?.joined(participant.id);
+    memory?.joined(participant.id, participant);
     // Bookkeeping in the database runs outside the mailbox: the room does not wait for it.
     if (!startedRecorded) {
       startedRecorded = true;
@@ -518,6 +524,10 @@ export function createRoomActor(meeting: RoomMeeting, deps: RoomDeps) {
         broadcast: (message) => broadcast(message),
         post: (task, label) => mailbox.post(task, label),
         onFeedUp: () => recording?.publisherUp(),
+        onTalking: (id, on) => {
+          const seat = seats.get(id);
+          if (seat) memory?.talking(id, seat.participant, on);
+        },
       });
       await media.start();
     }
@@ -578,6 +588,7 @@ export function createRoomActor(meeting: RoomMeeting, deps: RoomDeps) {
         recording?.dispose();
         await media?.dispose();
         await notes.dispose();
+        await memory?.dispose();
         await Promise.allSettled([...pendingWrites]);
         if (wasLive && reason !== "fenced" && startedRecorded) await deps.records.markEnded(meeting.id);
       } catch (err) {

@@ -8,6 +8,7 @@ import type { Channel, Connection, Principal, SocketSink } from "./connection.ts
 import { createLocalDirectory, type ActorFactory, type RoomDirectory } from "./local-directory.ts";
 import { createRoomActor, type RoomLimits } from "./room-actor.ts";
 import type { RecordingRecords } from "./room-actor.recording.ts";
+import type { MemoryRecords } from "./room-actor.memory.ts";
 import type { IceServer } from "../media/index.ts";
 
 export interface RoomsDeps {
@@ -27,6 +28,8 @@ export interface RoomsDeps {
   media?: MediaServer;
   recordings?: RecordingRecords;
   recordingsDir?: string;
+  /** The speaker timeline and attendance rows. */
+  memory?: MemoryRecords;
 }
 
 /** Live meetings: who may join, and the directory that places each room's actor. */
@@ -48,6 +51,7 @@ export function createRooms(deps: RoomsDeps) {
       media: deps.media,
       recordings: deps.recordings,
       recordingsDir: deps.recordingsDir,
+      memory: deps.memory,
       onDisposed,
       metrics: { notesUpdate: () => deps.onNotesUpdate?.() },
     });

@@ -1,0 +1,1 @@
+export { createMemoryRecords } from "./records.ts";
