@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { PgDatabase, PgPreparedQuery, type PgQueryResultHKT } from "drizzle-orm/pg-core";
@@ -10,7 +10,8 @@ import postgres from "postgres";
 import { AppError } from "../errors.ts";
 import { isUnavailable } from "./errors.ts";
 import { embeddedMigrations } from "./migrations.ts";
-import { pgliteAssets } from "./pglite-assets.ts";
+import { openEmbedded } from "./embedded.ts";
+import { buildTemplate, cacheTemplate, TEMPLATE_CACHE_DIR, templateFileName, templateKey } from "./pglite-template.ts";
 import * as schema from "./schema.ts";
 
 export type Schema = typeof schema;
@@ -35,7 +36,8 @@ export type DatabaseOptions =
   | { pglite: PGlite; migrationsDir?: string };
 
 /**
- * Opens Postgres when a URL is given, else PGlite (in `dataDir/db`, or an instance the caller made).
+ * Opens Postgres when a URL is given, else PGlite (in `dataDir/db`, or an instance the caller made);
+ * a fresh `dataDir` is seeded from a migrated template (embedded.ts) instead of running initdb.
  * `migrate()` applies the migrations embedded at build time, or those in `migrationsDir` if given.
  */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
@@ -66,9 +68,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   if ("pglite" in options) {
     client = options.pglite;
   } else {
-    const dir = join(options.dataDir, "db");
-    mkdirSync(dir, { recursive: true });
-    client = await PGlite.create({ dataDir: dir, ...(await pgliteAssets(dir)) });
+    client = await openEmbedded(join(options.dataDir, "db"), (pg) => migrate(drizzlePglite({ client: pg, schema }) as unknown as Db, migrationsDir));
   }
   const db = drizzlePglite({ client, schema }) as unknown as Db;
   return {
@@ -82,6 +82,23 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       if (!client.closed) await client.close();
     },
   };
+}
+
+/**
+ * Makes sure the migrated PGlite template for this build exists (see pglite-template.ts): in the
+ * source run's cache by default, or in `dir` (scripts/build.sh embeds it in the binary). Returns its
+ * path and whether it had to be built (seconds: initdb and the migrations, in memory).
+ */
+export async function writePgliteTemplate(dir?: string): Promise<{ path: string; built: boolean }> {
+  const key = templateKey();
+  const path = join(dir ?? TEMPLATE_CACHE_DIR, templateFileName(key));
+  if (existsSync(path)) return { path, built: false };
+  const template = await buildTemplate((pg) => migrate(drizzlePglite({ client: pg, schema }) as unknown as Db, undefined));
+  if (dir) {
+    mkdirSync(dir, { recursive: true });
+    await Bun.write(path, template);
+  } else await cacheTemplate(template, key);
+  return { path, built: true };
 }
 
 /**

@@ -4,12 +4,13 @@
  * its own script (`new URL("./pglite.wasm", import.meta.url)`), which a compiled binary does not have.
  * From source the imports are the files in node_modules, so both runs load the same bytes.
  */
-import { existsSync } from "node:fs";
-import { join } from "node:path";
-import type { PGliteOptions } from "@electric-sql/pglite";
+import { PGlite, type PGliteOptions } from "@electric-sql/pglite";
 import initdbWasmPath from "@electric-sql/pglite/initdb.wasm" with { type: "file" };
 import pgliteDataPath from "@electric-sql/pglite/pglite.data" with { type: "file" };
 import pgliteWasmPath from "@electric-sql/pglite/pglite.wasm" with { type: "file" };
+
+/** PGlite's files (their paths on disk, or inside the executable). */
+export const pgliteAssetFiles = () => ({ pgliteWasm: pgliteWasmPath, initdbWasm: initdbWasmPath, pgliteData: pgliteDataPath });
 
 let pgliteModule: Promise<WebAssembly.Module> | undefined;
 let initdbModule: Promise<WebAssembly.Module> | undefined;
@@ -21,25 +22,35 @@ function compile(path: string) {
 }
 
 /**
- * The options that hand PGlite its assets. `initdb` is only compiled when the data folder holds no
- * cluster yet (`PG_VERSION` absent): PGlite runs initdb only then, and reopening skips the cost.
+ * The options that hand PGlite its assets. `initdb` is compiled only when asked: PGlite runs initdb
+ * only on a folder that holds no cluster yet, which a template-seeded folder never is.
  */
-export async function pgliteAssets(dataDir?: string): Promise<Pick<PGliteOptions, "pgliteWasmModule" | "initdbWasmModule" | "fsBundle">> {
-  const needsInitdb = !dataDir || !existsSync(join(dataDir, "PG_VERSION"));
+export async function pgliteAssets({ initdb }: { initdb: boolean }): Promise<Pick<PGliteOptions, "pgliteWasmModule" | "initdbWasmModule" | "fsBundle">> {
   pgliteModule ??= compile(pgliteWasmPath).catch((err) => {
     pgliteModule = undefined;
     throw err;
   });
-  if (needsInitdb) {
+  if (initdb) {
     initdbModule ??= compile(initdbWasmPath).catch((err) => {
       initdbModule = undefined;
       throw err;
     });
   }
-  const [pgliteWasmModule, initdbWasmModule] = await Promise.all([pgliteModule, needsInitdb ? initdbModule : undefined]);
+  const [pgliteWasmModule, initdbWasmModule] = await Promise.all([pgliteModule, initdb ? initdbModule : undefined]);
   return {
     pgliteWasmModule,
     ...(initdbWasmModule ? { initdbWasmModule } : {}),
     fsBundle: Bun.file(pgliteDataPath),
   };
 }
+
+/**
+ * PGlite's start parameters plus memory settings for a small team's database. Postgres's default
+ * shared_buffers (128 MB) is allocated whole inside PGlite's WebAssembly memory, and with it the
+ * per-connection shared state for max_connections = 100 — resident from the first moment: ~130 MB
+ * of the ~300 MB an idle embedded server held. PGlite serves one connection (this process).
+ */
+export const PGLITE_START_PARAMS: string[] = [
+  ...PGlite.defaultStartParams,
+  ...["shared_buffers=8MB", "max_connections=3", "superuser_reserved_connections=0", "reserved_connections=0"].flatMap((setting) => ["-c", setting]),
+];
