@@ -35,8 +35,11 @@ export interface RoomsDeps {
 /** Live meetings: who may join, and the directory that places each room's actor. */
 export function createRooms(deps: RoomsDeps) {
   const notesStore = createNotesStore(deps.db);
-  // Adaptive group commit (see createNotesWriter): no fixed gathering window on either backend.
-  const notesWriter = createNotesWriter(notesStore);
+  // Group commit (see createNotesWriter). On a Postgres server a write starts as soon as the last
+  // one is done. PGlite runs on this process's own thread: writing as often as it answers cost
+  // ~45% more CPU per update than gathering 25 ms (in-process writer benchmark, 2,500 updates/s
+  // over 100 notes), so it keeps a 25 ms window (within the 50 ms the notes may wait).
+  const notesWriter = createNotesWriter(notesStore, { minIntervalMs: deps.databaseKind === "pglite" ? 25 : 0 });
   const createActor: ActorFactory = (meeting, onDisposed) =>
     createRoomActor(meeting, {
       clock: deps.clock ?? systemClock,
