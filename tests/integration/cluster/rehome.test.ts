@@ -4,13 +4,11 @@
  * without their clients reconnecting: room sockets keep their participant, notes keep syncing.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { postgresRunDatabaseUrl } from "../../helpers/db.ts";
 import { eventually } from "../../helpers/eventually.ts";
 import { testRedis } from "../../helpers/redis.ts";
-import { httpClient, startServer, type RunningServer } from "../../helpers/server.ts";
+import { createCluster, type Cluster } from "../../helpers/cluster.ts";
+import { httpClient, type RunningServer } from "../../helpers/server.ts";
 import { openRoomSocket, wsUrl, type RoomClient } from "../../helpers/ws.ts";
 import { notesProvider } from "../../helpers/yjs.ts";
 
@@ -19,37 +17,26 @@ const REHOME_BOUND_MS = 5_000;
 
 describe("a killed owner's relayed sockets", () => {
   let r: Awaited<ReturnType<typeof testRedis>>;
-  const nodes: (RunningServer & { nodeId: string })[] = [];
-  const dirs: string[] = [];
+  let cluster: Cluster;
 
-  async function startNode() {
-    const dir = mkdtempSync(join(tmpdir(), "dictate-node-"));
-    dirs.push(dir);
-    const server = await startServer({
-      DATA_DIR: dir,
+  beforeAll(async () => {
+    r = await testRedis();
+    cluster = createCluster({
       DATABASE_URL: await postgresRunDatabaseUrl(),
       REDIS_URL: "redis://127.0.0.1:6379",
       REDIS_PREFIX: r.prefix,
       CLUSTER_SECRET: "rehome-cluster-secret-0123456789",
       ROOM_GRACE_MS: "30000",
     });
-    const line = server.output().split("\n").find((l) => l.includes('"Dictate is listening"'))!;
-    const node = Object.assign(server, { nodeId: JSON.parse(line).node as string });
-    nodes.push(node);
-    return node;
-  }
-
-  beforeAll(async () => {
-    r = await testRedis();
-    await Promise.all([startNode(), startNode(), startNode()]);
+    await Promise.all([cluster.start(), cluster.start(), cluster.start()]);
   }, 90_000);
   afterAll(async () => {
-    for (const n of nodes) await n.stop("SIGKILL");
-    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+    await cluster?.stopAll();
     await r?.cleanup();
   });
 
   test("move to the new owner within seconds of kill -9, keeping their seats and their notes in sync", async () => {
+    const nodes = cluster.nodes;
     const [owner, n2, n3] = [nodes[0]!, nodes[1]!, nodes[2]!];
     const m = (await httpClient(owner.url)("POST", "/api/meetings", { title: "Owner dies" })).body.meeting;
     const join = async (node: RunningServer, name: string) => {

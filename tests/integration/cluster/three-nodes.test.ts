@@ -1,25 +1,22 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import postgres from "postgres";
 import { postgresRunDatabaseUrl } from "../../helpers/db.ts";
 import { eventually } from "../../helpers/eventually.ts";
 import { testRedis } from "../../helpers/redis.ts";
-import { httpClient, startServer, type RunningServer } from "../../helpers/server.ts";
+import { createCluster, type Cluster, type ClusterNode } from "../../helpers/cluster.ts";
+import { httpClient, type RunningServer } from "../../helpers/server.ts";
 import { openRoomSocket, wsUrl } from "../../helpers/ws.ts";
 import { notesProvider, type NotesClient } from "../../helpers/yjs.ts";
 
 describe("three app processes sharing Postgres and Redis", () => {
   let r: Awaited<ReturnType<typeof testRedis>>;
-  const nodes: (RunningServer & { nodeId: string })[] = [];
-  const dirs: string[] = [];
+  let cluster: Cluster;
+  let nodes: ClusterNode[];
+  const alive = () => cluster.live();
 
-  async function startNode() {
-    const dir = mkdtempSync(join(tmpdir(), "dictate-node-"));
-    dirs.push(dir);
-    const server = await startServer({
-      DATA_DIR: dir,
+  beforeAll(async () => {
+    r = await testRedis();
+    cluster = createCluster({
       DATABASE_URL: await postgresRunDatabaseUrl(),
       REDIS_URL: "redis://127.0.0.1:6379",
       REDIS_PREFIX: r.prefix,
@@ -27,20 +24,11 @@ describe("three app processes sharing Postgres and Redis", () => {
       ROOM_GRACE_MS: "2000",
       LOG_LEVEL: "info",
     });
-    const line = server.output().split("\n").find((l) => l.includes('"Dictate is listening"'))!;
-    const node = Object.assign(server, { nodeId: JSON.parse(line).node as string });
-    nodes.push(node);
-    return node;
-  }
-  const alive = () => nodes.filter((n) => n.proc.exitCode === null && n.proc.signalCode === null);
-
-  beforeAll(async () => {
-    r = await testRedis();
-    await Promise.all([startNode(), startNode(), startNode()]);
+    await Promise.all([cluster.start(), cluster.start(), cluster.start()]);
+    nodes = cluster.nodes;
   }, 90_000);
   afterAll(async () => {
-    for (const n of nodes) await n.stop("SIGKILL");
-    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+    await cluster?.stopAll();
     await r?.cleanup();
   });
 
