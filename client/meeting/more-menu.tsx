@@ -49,6 +49,9 @@ export function MoreMenu({
     if (!open.value) return;
     const list = menuItems();
     (open.value === "last" ? list.at(-1) : list[0])?.focus();
+    // A menu opening inside a scrolling panel (the host menu in People) would be cut off at the
+    // panel's bottom edge: scroll the panel just enough to show all of it.
+    if (placement === "down") menu.current?.scrollIntoView({ block: "nearest" });
     const onPointer = (e: PointerEvent) => {
       const t = e.target as Node;
       if (!menu.current?.contains(t) && !button.current?.contains(t)) open.value = false;

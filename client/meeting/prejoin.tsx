@@ -38,9 +38,12 @@ export function PreJoin({
   username,
   busy,
   recording = false,
+  waiting = null,
   onJoin,
 }: {
   title: string | null;
+  /** Joining means knocking: why, said before anyone presses Join. */
+  waiting?: string | null;
   /** The meeting is being recorded now: said before anyone joins. */
   recording?: boolean;
   /** The signed-in user's name; guests type theirs. */
@@ -184,6 +187,11 @@ export function PreJoin({
         {recording && (
           <p class="recording-notice" role="status">
             <span class="rec-dot" aria-hidden="true" /> This meeting is being recorded. Joining puts your camera, screen and voice in the recording.
+          </p>
+        )}
+        {waiting && (
+          <p class="prejoin-waiting" role="note">
+            {waiting}
           </p>
         )}
         <p class="muted">Check how you look and sound, then join.</p>

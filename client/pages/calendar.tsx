@@ -474,6 +474,9 @@ function MeetingForm({
   const start = useSignal("");
   const end = useSignal("");
   const agenda = useSignal("");
+  /** Guests wait to be let in; null until the person ticks or unticks it (then on for team meetings). */
+  const lobby = useSignal<boolean | null>(null);
+  const selfUnmute = useSignal(true);
   const errors = useSignal<Record<string, string>>({});
   const message = useSignal<string | null>(null);
   const busy = useSignal(false);
@@ -496,6 +499,8 @@ function MeetingForm({
       title.value = current.meeting.title;
       teamId.value = current.meeting.teamId ?? "";
       agenda.value = current.meeting.agenda;
+      lobby.value = current.meeting.lobby;
+      selfUnmute.value = current.meeting.selfUnmute;
       date.value = toDateInput(s);
       start.value = toTimeInput(s);
       end.value = toTimeInput(dayKey(e) === dayKey(s) ? e : new Date(s.getTime() + 3_600_000));
@@ -507,6 +512,8 @@ function MeetingForm({
       const filter = new URLSearchParams(location.search).get("team");
       teamId.value = filter && teams.some((t) => t.id === filter) ? filter : "";
       agenda.value = "";
+      lobby.value = null;
+      selfUnmute.value = true;
       date.value = toDateInput(day);
       start.value = `${String(hour).padStart(2, "0")}:00`;
       end.value = `${String(hour + 1).padStart(2, "0")}:00`;
@@ -532,7 +539,14 @@ function MeetingForm({
       return;
     }
     busy.value = true;
-    const body = { title: title.value.trim() || undefined, agenda: agenda.value, startsAt: startsAt.toISOString(), endsAt: endsAt.toISOString() };
+    const body = {
+      title: title.value.trim() || undefined,
+      agenda: agenda.value,
+      startsAt: startsAt.toISOString(),
+      endsAt: endsAt.toISOString(),
+      lobby: lobbyOn,
+      selfUnmute: selfUnmute.value,
+    };
     try {
       const meeting = editing ? await updateMeeting(editing.code, body) : await scheduleMeeting({ ...body, teamId: teamId.value || undefined });
       onSaved(meeting, editing ? "Rescheduled" : "Scheduled");
@@ -548,6 +562,8 @@ function MeetingForm({
   }
 
   const e = errors.value;
+  // A scheduled team meeting holds guests in the lobby unless the person says otherwise (as the API does).
+  const lobbyOn = lobby.value ?? (editing ? editing.lobby : teamId.value !== "");
   return (
     <dialog ref={ref} class="dialog cal-form" aria-labelledby="meeting-form-title" onClose={() => (state.value = null)}>
       <form onSubmit={submit} noValidate>
@@ -609,6 +625,20 @@ function MeetingForm({
             </p>
           )}
         </div>
+        <fieldset class="cal-control">
+          <legend>In the meeting</legend>
+          <label class="check">
+            <input type="checkbox" name="lobby" checked={lobbyOn} onChange={(ev) => (lobby.value = ev.currentTarget.checked)} aria-describedby="meeting-lobby-hint" />
+            Guests wait to be let in
+          </label>
+          <p id="meeting-lobby-hint" class="hint">
+            {teamId.value ? "People outside the team can knock; a host admits them." : "Anyone with the link knocks first; a host admits them."}
+          </p>
+          <label class="check">
+            <input type="checkbox" name="selfUnmute" checked={selfUnmute.value} onChange={(ev) => (selfUnmute.value = ev.currentTarget.checked)} />
+            Let people unmute themselves
+          </label>
+        </fieldset>
         <div class="row end">
           <button type="button" onClick={() => (state.value = null)} disabled={busy.value}>
             Close

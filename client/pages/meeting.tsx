@@ -75,7 +75,14 @@ export function MeetingPage({ code }: { code: string }) {
           </a>
           <ThemeToggle />
         </div>
-        <PreJoin title={meeting.value ? meeting.value.title || "Meeting" : null} recording={meeting.value?.recording ?? false} username={user?.displayName} busy={user === undefined} onJoin={(choice) => (joining.value = { ...choice, attempt: 0 })} />
+        <PreJoin
+          title={meeting.value ? meeting.value.title || (meeting.value.knock ? "Team meeting" : "Meeting") : null}
+          recording={meeting.value?.recording ?? false}
+          waiting={waitingNote(meeting.value, user)}
+          username={user?.displayName}
+          busy={user === undefined}
+          onJoin={(choice) => (joining.value = { ...choice, attempt: 0 })}
+        />
       </main>
     );
   }
@@ -198,4 +205,15 @@ function Room({
       <RoomView room={room} code={code} title={title} signedIn={signedIn} />
     </main>
   );
+}
+
+/**
+ * What the pre-join screen says when joining means waiting for a host: a team meeting's outsider
+ * (the server showed them only that they may knock), or a guest of a meeting whose lobby is on.
+ */
+function waitingNote(meeting: Meeting | null, user: { id: string } | null | undefined): string | null {
+  if (!meeting) return null;
+  if (meeting.knock) return "This meeting is for the members of a team you are not in. You can ask to join: you will wait until someone in the meeting lets you in.";
+  if (meeting.lobby && !user) return "Guests wait to be let in: once you join, a host of the meeting admits you.";
+  return null;
 }

@@ -4,8 +4,10 @@
  * one, and ends the meeting for everyone; reactions show on the sender's tile. Screenshots of the
  * waiting screen, the People panel with host actions and the host menu at desktop and 390 px, light
  * and dark (.test-artifacts/screenshots/control-*.png); axe-clean; the host actions by keyboard.
- * No Janus here: the SFU's enforcement of a host's mute (VideoRoom `moderate`) is not checked by
- * this test.
+ * Scheduling from the calendar sets the lobby and self-unmute by keyboard, and a team meeting's
+ * outsider is told on the pre-join screen that they will wait to be let in.
+ * No Janus here: the SFU's enforcement of a host's mute (VideoRoom `moderate`) is checked by
+ * meeting-control-media.e2e.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -167,6 +169,80 @@ describe.skipIf(!canRunBrowser)("meeting control in the browser", () => {
     await host.getByRole("menuitem", { name: "End meeting for everyone" }).click();
     await host.getByRole("dialog").getByRole("button", { name: "End meeting" }).click();
     for (const p of [host, phone]) await p.getByRole("heading", { name: "The meeting has ended" }).waitFor();
+    expect(errors.flat().filter((e) => !/WebSocket|media|Janus/i.test(e))).toEqual([]);
+  }, 120_000);
+
+  test("scheduling sets the lobby and self-unmute by keyboard; a team meeting's outsider is told they will wait; the host menu at desktop light and phone dark", async () => {
+    const ctx = await context();
+    const handle = `sched${Date.now().toString(36)}`;
+    const signup = await ctx.request.post("/api/auth/signup", {
+      data: { email: `${handle}@example.test`, username: handle, displayName: "Sam Scheduler", password: "correct horse battery staple" },
+      headers: { origin: server.url },
+    });
+    expect(signup.status()).toBe(201);
+    const team = ((await (await ctx.request.post("/api/teams", { data: { name: "Ops" }, headers: { origin: server.url } })).json()) as { team: { id: string } }).team;
+
+    const cal = await page(ctx);
+    await cal.goto("/calendar");
+    await cal.getByRole("button", { name: "Schedule a meeting" }).click();
+    const form = cal.locator("dialog.cal-form");
+    await form.waitFor({ state: "visible" });
+    const lobby = form.getByRole("checkbox", { name: "Guests wait to be let in" });
+    const selfUnmute = form.getByRole("checkbox", { name: "Let people unmute themselves" });
+    // A personal meeting: guests come straight in and may unmute themselves, unless the form says otherwise.
+    expect([await lobby.isChecked(), await selfUnmute.isChecked()]).toEqual([false, true]);
+    await form.getByLabel("Title").fill("Ops sync");
+    await form.getByLabel("Team").selectOption(team.id);
+    // A scheduled team meeting: the lobby is on by default.
+    expect(await lobby.isChecked()).toBe(true);
+    await screenshot(cal, "control-schedule-form-desktop-light");
+    expect(await audit(cal)).toEqual([]);
+    // Reached with Tab from the agenda, toggled with Space.
+    await form.getByLabel("Agenda").focus();
+    await cal.keyboard.press("Tab");
+    expect(await cal.evaluate(() => (document.activeElement as HTMLInputElement | null)?.name)).toBe("lobby");
+    await cal.keyboard.press("Tab");
+    expect(await cal.evaluate(() => (document.activeElement as HTMLInputElement | null)?.name)).toBe("selfUnmute");
+    await cal.keyboard.press("Space");
+    expect(await selfUnmute.isChecked()).toBe(false);
+    await form.getByRole("button", { name: "Schedule" }).click();
+    await form.waitFor({ state: "hidden" });
+    const listed = (await (await ctx.request.get(`/api/meetings?teamId=${team.id}`)).json()) as { meetings: { code: string; title: string; lobby: boolean; selfUnmute: boolean }[] };
+    const ops = listed.meetings.find((m) => m.title === "Ops sync")!;
+    expect({ lobby: ops.lobby, selfUnmute: ops.selfUnmute }).toEqual({ lobby: true, selfUnmute: false });
+
+    // Someone outside the team opens the link: the pre-join screen says they will wait.
+    const outsider = await page(await context({ phone: true, colorScheme: "dark" }));
+    await outsider.goto(`/m/${ops.code}`);
+    await outsider.getByText("you will wait until someone in the meeting lets you in", { exact: false }).waitFor();
+    expect(await outsider.getByText("Ops sync").count()).toBe(0);
+    await screenshot(outsider, "control-prejoin-outsider-phone-dark");
+    expect(await audit(outsider)).toEqual([]);
+
+    // The host menu at desktop width in light, and at phone width in dark.
+    const desk = await page(ctx);
+    await desk.goto(`/m/${ops.code}`);
+    await desk.getByRole("button", { name: "Join meeting" }).click();
+    await desk.getByRole("toolbar", { name: "Meeting controls" }).waitFor();
+    await desk.getByRole("button", { name: "Open people and info" }).click();
+    await desk.getByRole("button", { name: "Host controls" }).click();
+    await desk.getByRole("menu", { name: "Host controls" }).waitFor();
+    await screenshot(desk, "control-host-menu-desktop-light");
+    expect(await audit(desk)).toEqual([]);
+    await desk.keyboard.press("Escape");
+
+    const phoneCtx = await context({ phone: true, colorScheme: "dark" });
+    await phoneCtx.addCookies(await ctx.cookies());
+    const phone = await page(phoneCtx);
+    await phone.goto(`/m/${ops.code}`);
+    await phone.getByRole("button", { name: "Join meeting" }).click();
+    await phone.getByRole("toolbar", { name: "Meeting controls" }).waitFor();
+    await phone.getByRole("button", { name: "More controls" }).click();
+    await phone.getByRole("menuitem", { name: "People and info" }).click();
+    await phone.getByRole("button", { name: "Host controls" }).click();
+    await phone.getByRole("menu", { name: "Host controls" }).waitFor();
+    await screenshot(phone, "control-host-menu-phone-dark");
+    expect(await audit(phone)).toEqual([]);
     expect(errors.flat().filter((e) => !/WebSocket|media|Janus/i.test(e))).toEqual([]);
   }, 120_000);
 });
