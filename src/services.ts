@@ -17,7 +17,7 @@ import type { Database } from "./db/index.ts";
 import { createMetrics } from "./http/metrics.ts";
 import { turnCredentials, type MediaServer } from "./media/index.ts";
 import { createMeetings } from "./meetings/index.ts";
-import { createMemoryRecords } from "./memory/index.ts";
+import { createMemory, createMemoryRecords } from "./memory/index.ts";
 import { createNotes } from "./notes/index.ts";
 import { createRecordings, createRecordingWorker } from "./recordings/index.ts";
 import { createCaps } from "./limits/index.ts";
@@ -46,7 +46,10 @@ export function createServices({ config, database, redis, blobs, loginLimits, lo
   const counter = redis ? createRedisRateCounter(redis, config.redisPrefix) : createMemoryRateCounter();
   const loginGuard = createLoginGuard(counter, loginLimits);
   const teams = createTeams({ db });
-  const meetings = createMeetings({ db, teams, publicUrl: config.publicUrl });
+  // The memory edits notes through the rooms, which are built after the meetings they need.
+  let openNotes: Parameters<typeof createMemory>[0]["openNotes"] = () => Promise.reject(new Error("rooms not ready"));
+  const memory = createMemory({ db, teams, publicUrl: config.publicUrl, openNotes: (m, conn, p) => openNotes(m, conn, p) });
+  const meetings = createMeetings({ db, teams, publicUrl: config.publicUrl, seedAgenda: memory.agendaSeed });
   const recordings = createRecordings({ db, blobs, teams });
   // Turns stopped recordings into one playable file; started by main.ts (tests start their own).
   const recordingWorker = createRecordingWorker({ db, blobs, recordingsDir: config.recordingsDir, logger, lockMs: config.recordingJobLeaseMs });
@@ -78,6 +81,7 @@ export function createServices({ config, database, redis, blobs, loginLimits, lo
     iceServers: () => (config.turn ? [turnCredentials(config.turn, crypto.randomUUID())] : []),
     onNotesUpdate: () => metrics.notesUpdates.inc(),
   });
+  openNotes = (m, conn, p) => rooms.directory.open(m, "notes", conn, p);
   metrics.roomGauges(() => {
     const live = rooms.directory.localRooms();
     return { rooms: live.length, participants: live.reduce((n, r) => n + r.stats().participants, 0) };
@@ -99,6 +103,7 @@ export function createServices({ config, database, redis, blobs, loginLimits, lo
     notes: createNotes({ db, teams, isLive: (code) => rooms.directory.isLive(code) }),
     recordings,
     recordingWorker,
+    memory,
   };
 }
 

@@ -9,6 +9,7 @@ import { bearerMatches } from "./metrics.ts";
 import { authRoutes } from "./routes/auth.ts";
 import { clientFallback, clientRoutes, createClientBundle } from "./routes/client.ts";
 import { meetingRoutes } from "./routes/meetings.ts";
+import { memoryRoutes } from "./routes/memory.ts";
 import { resourceRoutes } from "./routes/resources.ts";
 import { roomSocketRoutes } from "./routes/rooms.ts";
 import { teamRoutes } from "./routes/teams.ts";
@@ -122,6 +123,7 @@ export function createApp({ services: s, logger, maxBodyBytes = DEFAULT_MAX_BODY
       .use(authRoutes(s))
       .use(teamRoutes(s))
       .use(meetingRoutes(s))
+      .use(memoryRoutes(s))
       .use(resourceRoutes(s))
       .use(roomSocketRoutes(s, logger))
       .use(clientRoutes(bundle))

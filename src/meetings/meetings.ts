@@ -96,7 +96,18 @@ function parseTime(value: string | null | undefined, field: string): Date | null
   return new Date(t);
 }
 
-export function createMeetings({ db, teams, publicUrl }: { db: Db; teams: Teams; publicUrl: string }) {
+export function createMeetings({
+  db,
+  teams,
+  publicUrl,
+  seedAgenda,
+}: {
+  db: Db;
+  teams: Teams;
+  publicUrl: string;
+  /** Agenda lines a new team meeting starts with (the team's open action items). */
+  seedAgenda?(teamId: string, userId: string): Promise<string>;
+}) {
   const mayEdit = async (m: MeetingRow, viewer: Viewer | null): Promise<boolean> => {
     if (!viewer) return false;
     if (m.teamId) return teams.isMember(m.teamId, viewer.id);
@@ -320,6 +331,12 @@ export function createMeetings({ db, teams, publicUrl }: { db: Db; teams: Teams;
       const { startsAt, endsAt } = schedule(input);
       const starter = viewer?.displayName || viewer?.username;
       const title = given || (startsAt ? "Meeting" : starter ? instantMeetingTitle(starter, new Date(), timeZone) : "Instant meeting");
+      let agenda = input.agenda ?? "";
+      if (input.teamId && viewer && seedAgenda) {
+        // The team's open items carry over; a failure to read them never stops the meeting being made.
+        const seeded = await seedAgenda(input.teamId, viewer.id).catch(() => "");
+        if (seeded) agenda = (agenda.trim() ? `${agenda.trimEnd()}\n\n${seeded}` : seeded).slice(0, 20_000);
+      }
       for (let attempt = 0; ; attempt++) {
         try {
           const [row] = await db
@@ -329,7 +346,7 @@ export function createMeetings({ db, teams, publicUrl }: { db: Db; teams: Teams;
               teamId: input.teamId ?? null,
               createdBy: viewer?.id ?? null,
               title,
-              agenda: input.agenda ?? "",
+              agenda,
               startsAt,
               endsAt,
               // Scheduled team meetings hold guests in the lobby unless told otherwise; instant meetings do not.
