@@ -1,10 +1,10 @@
-import { createHmac, timingSafeEqual } from "node:crypto";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { CLOSE, type Channel, type Connection, type Principal, type SocketSink } from "./connection.ts";
 import { createLocalRooms, isInUse, type ActorFactory, type RoomDirectory } from "./local-directory.ts";
 import type { RoomMeeting } from "./room-actor.ts";
-import { AppError } from "../errors.ts";
+import { decode, encode, introduction, newRelay, noteFrame, noteSent, signRelay, verifyRelay, type Relay, type Wire } from "./relay.ts";
+import { createRoomLeases } from "./room-leases.ts";
 
 export interface RedisDirectoryOptions {
   /** Commands connection. */
@@ -24,82 +24,8 @@ export interface RedisDirectoryOptions {
   onRelay?(direction: "in" | "out" | "rejected"): void;
 }
 
-/** Relay messages between nodes. Binary frames travel base64-encoded. */
-type Wire =
-  | { t: "open"; sid: string; from: string; ch: Channel; meeting: RoomMeeting; principal: Principal }
-  | { t: "frame"; sid: string; d: string; b?: 1 }
-  | { t: "close"; sid: string; code: number; reason?: string }
-  | { t: "send"; sid: string; d: string; b?: 1 };
-
-// Extends the lease only while it is still ours (the value carries our node id and a random token).
-const EXTEND = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
-const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
-
-/**
- * On the wire a relay message is `v1.<hex HMAC-SHA256 of the JSON>.<JSON>`. Anyone who can publish
- * on Redis could otherwise open sockets in any room as anyone (the open carries the principal).
- */
-export function signRelay(secret: string, json: string): string {
-  return `v1.${createHmac("sha256", secret).update(json).digest("hex")}.${json}`;
-}
-
-/** The JSON of a correctly signed relay message, or null. */
-export function verifyRelay(secret: string, text: string): string | null {
-  const match = /^v1\.([0-9a-f]{64})\./.exec(text);
-  if (!match) return null;
-  const json = text.slice(match[0].length);
-  const expected = createHmac("sha256", secret).update(json).digest();
-  return timingSafeEqual(Buffer.from(match[1]!, "hex"), expected) ? json : null;
-}
-
-const encode = (data: string | Uint8Array) =>
-  typeof data === "string" ? { d: data } : { d: Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString("base64"), b: 1 as const };
-const decode = (m: { d: string; b?: 1 }) => (m.b ? new Uint8Array(Buffer.from(m.d, "base64")) : m.d);
-
-/**
- * One node owns each room, by a Redis lease (`SET NX PX`, renewed by compare-and-extend). A node
- * that gets a socket for a room owned elsewhere relays the socket's frames to the owner over
- * pub/sub (`<prefix>node:<id>` channels). When the owner is gone (nobody listens on its channel,
- * or its lease lapsed), the next open takes the lease and loads the room here from the database;
- * the notes' fencing token keeps a former owner from writing after that.
- */
-/** A socket accepted here whose room lives elsewhere, or moved here when its owner died. */
-interface Relay {
-  conn: Connection;
-  meeting: RoomMeeting;
-  channel: Channel;
-  principal: Principal;
-  /** Id of the current relay to `owner`; a new one per move, so nothing of an old relay crosses over. */
-  sid: string;
-  /** The node its frames go to; null while it moves, or once it lives here (`local`). */
-  owner: string | null;
-  /** The owner that did not receive a frame (or the open), while we find out whether it lives. */
-  waitingFor: string | null;
-  /** Whether the open itself went unreceived (so a live owner must be sent it again). */
-  reopen: boolean;
-  /** Whether some owner has received a frame of it (so a new owner must be introduced to it). */
-  delivered: boolean;
-  local: SocketSink | null;
-  /** Frames that arrived while it moved, or that its owner did not receive (PUBLISH answered 0). */
-  queue: (string | Uint8Array)[];
-  /** What a new owner is told again: the client's hello (room), or its first sync step 1 and latest awareness (notes). */
-  hello: Record<string, unknown> | null;
-  resume: string | null;
-  step1: Uint8Array | null;
-  awareness: Uint8Array | null;
-  closed: boolean;
-}
-
 /** Zero subscribers seen this many checks in a row (`watchMs` apart) means the node is gone. */
 const GONE_AFTER_CHECKS = 2;
-/**
- * After a Redis reconnect (Redis restarted, maybe empty), every node needs a moment to subscribe
- * again and to set its leases again. Meanwhile no node judges another dead, and no node takes a
- * room nobody holds: the owner would still be serving it (sockets opening then are told to try
- * again shortly).
- */
-const SETTLE_AFTER_RECONNECT_MS = 2_000;
-
 /**
  * One node owns each room, by a Redis lease (`SET NX PX`, renewed by compare-and-extend). A node
  * that gets a socket for a room owned elsewhere relays the socket's frames to the owner over
@@ -119,12 +45,9 @@ export function createRedisDirectory(createActor: ActorFactory, options: RedisDi
   const renewMs = options.renewMs ?? 3_000;
   const watchMs = options.watchMs ?? 250;
   const log = logger.child({ node: nodeId });
-  const ownerKey = (code: string) => `${prefix}room:${code}:owner`;
   const channelOf = (node: string) => `${prefix}node:${node}`;
   const myChannel = channelOf(nodeId);
 
-  /** Leases this node holds: room code → the value we set. */
-  const leases = new Map<string, string>();
   /** Sockets accepted here whose room lives (or lived) on another node, by relay id. */
   const relays = new Map<string, Relay>();
   /** Sockets relayed to us, as the owner: their sinks, or the frames that came before the sink. */
@@ -136,9 +59,6 @@ export function createRedisDirectory(createActor: ActorFactory, options: RedisDi
   let renewTimer: ReturnType<typeof setInterval> | null = null;
   let watchTimer: ReturnType<typeof setInterval> | null = null;
   let watching = false;
-  let readyAt = 0;
-  const settling = () => Date.now() - readyAt < SETTLE_AFTER_RECONNECT_MS;
-  const settlingError = () => new AppError("UNAVAILABLE", "The cluster is reconnecting; try again in a moment");
   let stopped = false;
   let relaySeq = 0;
 
@@ -146,127 +66,24 @@ export function createRedisDirectory(createActor: ActorFactory, options: RedisDi
     createActor(meeting, () => {
       onDisposed();
       // A join that came in while the room was closing reloads it here: keep the lease for it.
-      if (!local.isLoading(meeting.code)) void release(meeting.code);
+      if (!local.isLoading(meeting.code)) void leases.release(meeting.code);
     }),
   );
+  const leases = createRoomLeases({
+    redis,
+    prefix,
+    nodeId,
+    leaseMs,
+    log,
+    channelOf,
+    onLost: async (code) => void (await local.get(code)?.dispose("fenced")),
+  });
+  const { ownerOf, listening, settling } = leases;
 
   const publish = async (node: string, message: Wire): Promise<number> => {
     options.onRelay?.("out");
     return redis.publish(channelOf(node), signRelay(options.secret, JSON.stringify(message)));
   };
-
-  async function release(code: string) {
-    const value = leases.get(code);
-    if (!value) return;
-    leases.delete(code);
-    try {
-      await redis.eval(RELEASE, 1, ownerKey(code), value);
-    } catch (err) {
-      log.warn({ err, code }, "could not release a room lease (it will lapse)");
-    }
-  }
-
-  /** One renewal at a time (the timer and both connections' reconnects may ask at once); one more if asked meanwhile. */
-  let renewing: Promise<void> | null = null;
-  let renewAgain = false;
-  function renewAll(): Promise<void> {
-    if (renewing) {
-      renewAgain = true;
-      return renewing;
-    }
-    renewing = (async () => {
-      do {
-        renewAgain = false;
-        await renewOnce();
-      } while (renewAgain && !stopped);
-    })().finally(() => (renewing = null));
-    return renewing;
-  }
-
-  async function renewOnce() {
-    for (const [code, value] of leases) {
-      try {
-        const ok = await redis.eval(EXTEND, 1, ownerKey(code), value, String(leaseMs));
-        if (ok === 1) continue;
-        // Gone (Redis restarted empty, or it lapsed while Redis was away): nobody else holds it
-        // if we can set it again. Taken by another node: that node serves the room now.
-        if ((await redis.set(ownerKey(code), value, "PX", leaseMs, "NX")) === "OK" || (await redis.get(ownerKey(code))) === value) {
-          log.warn({ code }, "the lease of a room had vanished from Redis; took it again");
-          continue;
-        }
-        log.warn({ code }, "lost the lease of a room; closing it here");
-        leases.delete(code);
-        await local.get(code)?.dispose("fenced");
-      } catch (err) {
-        log.warn({ err, code }, "could not renew a room lease");
-      }
-    }
-  }
-
-  async function acquire(code: string): Promise<boolean> {
-    const value = `${nodeId}:${crypto.randomUUID()}`;
-    const ok = await redis.set(ownerKey(code), value, "PX", leaseMs, "NX");
-    if (ok !== "OK") return false;
-    leases.set(code, value);
-    return true;
-  }
-
-  /** Whether `node` has a subscriber on its channel, i.e. is alive. */
-  async function listening(node: string): Promise<boolean> {
-    const [, listeners] = (await redis.pubsub("NUMSUB", channelOf(node))) as [string, number];
-    return Number(listeners) > 0;
-  }
-
-  /** Where the room for `code` lives now, taking it here when nobody has it. */
-  async function ownerOf(code: string): Promise<string> {
-    for (let attempt = 0; attempt < 5; attempt++) {
-      if (leases.has(code)) return nodeId;
-      const current = await redis.get(ownerKey(code));
-      if (current === null) {
-        if (settling()) throw settlingError();
-        if (await acquire(code)) return nodeId;
-        continue;
-      }
-      const owner = current.slice(0, current.indexOf(":"));
-      if (owner === nodeId) {
-        // Ours from an earlier life of this process, or a lease we are about to release.
-        leases.set(code, current);
-        return nodeId;
-      }
-      if (await listening(owner)) return owner;
-      if (settling()) throw settlingError();
-      // Nobody listens for the owner any more: it died. Clear its lease (only if unchanged) and retry.
-      log.info({ code, owner }, "room owner is gone; taking the room over");
-      await redis.eval(RELEASE, 1, ownerKey(code), current);
-    }
-    throw new Error(`could not place room ${code}`);
-  }
-
-  /** Remembers what a new owner must be told again about this socket (see Relay). */
-  function note(r: Relay, data: string | Uint8Array) {
-    if (r.channel === "room") {
-      if (typeof data !== "string" || !data.includes('"hello"')) return;
-      try {
-        const m = JSON.parse(data);
-        if (m?.type === "hello") r.hello = m;
-      } catch {
-        // Not JSON: the owner will say so.
-      }
-    } else if (typeof data !== "string" && data.byteLength > 1) {
-      if (data[0] === 0 && data[1] === 0) r.step1 ??= data; // sync step 1: the client's state then
-      else if (data[0] === 1) r.awareness = data;
-    }
-  }
-
-  /** The frames that re-introduce a moved socket to its room's new home. */
-  function introduction(r: Relay): (string | Uint8Array)[] {
-    if (r.channel === "room") {
-      if (!r.hello) return [];
-      const { id: _id, ...hello } = r.hello;
-      return [JSON.stringify({ ...hello, ...(r.resume ?? hello.resume ? { resume: r.resume ?? hello.resume } : {}) })];
-    }
-    return [r.step1, r.awareness].filter((x): x is Uint8Array => x !== null);
-  }
 
   function deliver(r: Relay, data: string | Uint8Array) {
     if (r.local) return r.local.frame(data);
@@ -347,7 +164,7 @@ export function createRedisDirectory(createActor: ActorFactory, options: RedisDi
     suspected.add(owner);
     void (async () => {
       // Right after a reconnect a silent owner may just not have subscribed again yet.
-      while (settling() && !stopped) await Bun.sleep(SETTLE_AFTER_RECONNECT_MS - (Date.now() - readyAt) + 10);
+      while (settling() && !stopped) await Bun.sleep(leases.settleLeftMs() + 10);
       let alive: boolean;
       try {
         alive = await listening(owner);
@@ -388,8 +205,7 @@ export function createRedisDirectory(createActor: ActorFactory, options: RedisDi
       const started = Date.now();
       try {
         if (deadOwner) {
-          const current = await redis.get(ownerKey(code));
-          if (current?.startsWith(`${deadOwner}:`)) await redis.eval(RELEASE, 1, ownerKey(code), current);
+          await leases.clearIfHeldBy(code, deadOwner);
         }
         const owner = await ownerOf(code);
         await Promise.all(moving.map((r) => (owner === nodeId ? attachHere(r, r.delivered) : relayTo(r, owner, r.delivered))));
@@ -415,7 +231,7 @@ export function createRedisDirectory(createActor: ActorFactory, options: RedisDi
       const nodes = [...new Set([...owners, ...senders])];
       if (nodes.length === 0) return;
       const counts = (await redis.pubsub("NUMSUB", ...nodes.map(channelOf))) as (string | number)[];
-      const settling = Date.now() - readyAt < SETTLE_AFTER_RECONNECT_MS;
+      const settling = leases.settling();
       nodes.forEach((node, i) => {
         if (Number(counts[i * 2 + 1]) > 0 || settling) return void silent.delete(node);
         const times = (silent.get(node) ?? 0) + 1;
@@ -438,29 +254,12 @@ export function createRedisDirectory(createActor: ActorFactory, options: RedisDi
     const owner = await ownerOf(meeting.code);
     if (owner === nodeId) return local.attach(meeting, channel, conn, principal);
 
-    const r: Relay = {
-      conn,
-      meeting,
-      channel,
-      principal,
-      sid: "",
-      owner: null,
-      waitingFor: null,
-      reopen: false,
-      delivered: false,
-      local: null,
-      queue: [],
-      hello: null,
-      resume: null,
-      step1: null,
-      awareness: null,
-      closed: false,
-    };
+    const r = newRelay(conn, meeting, channel, principal);
     await relayTo(r, owner, false);
     return {
       frame(data) {
         if (r.closed) return;
-        if (!r.local) note(r, data);
+        if (!r.local) noteFrame(r, data);
         deliver(r, data);
       },
       closed(code) {
@@ -576,14 +375,7 @@ export function createRedisDirectory(createActor: ActorFactory, options: RedisDi
         const r = relays.get(m.sid);
         if (!r || r.closed) return;
         const data = decode(m);
-        // The resume token the owner gave: a new owner gets it back if the room moves.
-        if (typeof data === "string" && data.startsWith('{"type":"welcome"')) {
-          try {
-            r.resume = JSON.parse(data).resumeToken ?? r.resume;
-          } catch {
-            // Only the owner writes these.
-          }
-        }
+        noteSent(r, data);
         r.conn.send(data);
         return;
       }
@@ -600,11 +392,8 @@ export function createRedisDirectory(createActor: ActorFactory, options: RedisDi
     }
   };
 
-  const onReady = () => {
-    readyAt = Date.now();
-    // Leases may have vanished with Redis: say ours again before other nodes place our rooms.
-    void renewAll();
-  };
+  // Leases may have vanished with Redis: say ours again before other nodes place our rooms.
+  const onReady = () => leases.reconnected();
 
   const directory: RoomDirectory & { start(): Promise<void>; nodeId: string; ownsLease(code: string): boolean } = {
     nodeId,
@@ -615,14 +404,14 @@ export function createRedisDirectory(createActor: ActorFactory, options: RedisDi
       redis.on("ready", onReady);
       subscriber.on("ready", onReady);
       subscriber.on("close", onSubscriberClosed);
-      renewTimer = setInterval(() => void renewAll(), renewMs);
+      renewTimer = setInterval(() => void leases.renewAll(), renewMs);
       watchTimer = setInterval(() => void watch(), watchMs);
     },
     open,
     localRooms: local.rooms,
     // A lease is held while the room lives on its owner, and lapses within the lease if the owner dies.
     // Here, the room itself says; elsewhere the owner's lease does (held through its grace period too).
-    isLive: async (code) => (leases.has(code) ? isInUse(local.get(code)) : (await redis.exists(ownerKey(code))) === 1),
+    isLive: async (code) => (leases.has(code) ? isInUse(local.get(code)) : leases.isLive(code)),
     ownsLease: (code) => leases.has(code),
     async shutdown() {
       if (stopped) return;
@@ -634,7 +423,8 @@ export function createRedisDirectory(createActor: ActorFactory, options: RedisDi
       subscriber.off("close", onSubscriberClosed);
       for (const r of [...relays.values()]) closeRelay(r, CLOSE.RESTART, "Server restarting; reconnect");
       await local.shutdown();
-      for (const code of [...leases.keys()]) await release(code);
+      leases.stop();
+      for (const code of leases.codes()) await leases.release(code);
       subscriber.off("message", onMessage);
       await subscriber.quit().catch(() => {});
     },
