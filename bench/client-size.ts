@@ -5,7 +5,8 @@
  * 1. The meeting page `/m/<code>`: its HTML, then every script and stylesheet it names — raw and
  *    gzip-compressed (level 9, as a reverse proxy or CDN would send it).
  * 2. The lazily loaded parts (`/_lazy/notes-editor` when the notes panel opens, `/_lazy/markdown`
- *    when notes are read under Resources), measured the same way.
+ *    when notes are read under Resources, `/_lazy/meeting-memory` for a meeting's page afterwards),
+ *    measured the same way.
  * 3. The peer: Jitsi Meet's web app bundle, about 700 KB compressed (its app.bundle.min.js plus
  *    lib-jitsi-meet; a published figure, not measurable here — this machine cannot reach
  *    meet.jit.si, and a self-built Jitsi needs its own toolchain).
@@ -40,12 +41,14 @@ try {
   const page = await assetsOf(server.url, `/m/${meeting.code}`);
   const editor = await assetsOf(server.url, "/_lazy/notes-editor");
   const markdown = await assetsOf(server.url, "/_lazy/markdown");
+  const memory = await assetsOf(server.url, "/_lazy/meeting-memory");
   console.log("Client weight (gzip -9 of what the server sends)");
   console.log(`  meeting page, initial JavaScript : ${kb(page.js.gz)} gz (${kb(page.js.raw)} raw)   aim ≤ 60 KB gz`);
   console.log(`  meeting page, CSS                : ${kb(page.css.gz)} gz (${kb(page.css.raw)} raw)`);
   console.log(`  meeting page, HTML               : ${kb(page.html)}`);
   console.log(`  notes editor (lazy, on opening)  : ${kb(editor.js.gz + editor.css.gz)} gz (${kb(editor.js.raw + editor.css.raw)} raw)`);
   console.log(`  Markdown renderer (lazy)         : ${kb(markdown.js.gz + markdown.css.gz)} gz (${kb(markdown.js.raw + markdown.css.raw)} raw)`);
+  console.log(`  meeting page afterwards (/m/:code/memory): the app's initial JS above + ${kb(memory.js.gz + memory.css.gz)} gz lazy (${kb(memory.js.raw + memory.css.raw)} raw)`);
   const total = page.js.gz + page.css.gz + editor.js.gz + editor.css.gz;
   console.log(`  meeting with notes open, in all  : ${kb(total)} gz`);
   console.log(`  peer: Jitsi Meet app bundle      : ~${JITSI_COMPRESSED_KB} KB compressed (published figure)`);

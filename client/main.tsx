@@ -7,6 +7,7 @@ import { CalendarPage } from "./pages/calendar.tsx";
 import { HomePage } from "./pages/home.tsx";
 import { LoginPage } from "./pages/login.tsx";
 import { MeetingPage } from "./pages/meeting.tsx";
+import { MeetingMemoryPage } from "./pages/meeting-memory.tsx";
 import { NotFoundPage } from "./pages/not-found.tsx";
 import { ProfilePage } from "./pages/profile.tsx";
 import { ResourcesPage } from "./pages/resources.tsx";
@@ -29,6 +30,8 @@ function App() {
   const path = currentPath.value;
   const page = PAGES[path];
   if (page) return page();
+  const memory = matchRoute("/m/:code/memory", path);
+  if (memory) return <MeetingMemoryPage key={memory.code} code={memory.code!} />;
   const meeting = matchRoute("/m/:code", path);
   if (meeting) return <MeetingPage key={meeting.code} code={meeting.code!} />;
   const team = matchRoute("/teams/:id", path);

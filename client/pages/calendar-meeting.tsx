@@ -118,9 +118,14 @@ export function MeetingDetails({
           </>
         )}
         {ended ? (
-          <a class="button" href="/resources" onClick={onLinkClick}>
-            Notes and recordings<span class="visually-hidden"> of {m.title}</span>
-          </a>
+          <>
+            <a class="button" href={`/m/${m.code}/memory`} onClick={onLinkClick}>
+              Meeting page<span class="visually-hidden"> of {m.title}</span>
+            </a>
+            <a class="button" href="/resources" onClick={onLinkClick}>
+              Notes and recordings<span class="visually-hidden"> of {m.title}</span>
+            </a>
+          </>
         ) : (
           <InvitationLink meeting={m} />
         )}

@@ -473,6 +473,9 @@ function Resources() {
                 <p class="res-meta">
                   <time dateTime={group.meetingAt.toISOString()}>{whenFormat.format(group.meetingAt)}</time>
                   <span>{teamName(group.teamId)}</span>
+                  <a href={`/m/${group.meetingCode}/memory`} onClick={onLinkClick}>
+                    Meeting page<span class="visually-hidden"> of {group.meetingTitle}</span>
+                  </a>
                 </p>
               </div>
               <ul class="res-list" aria-label={`Notes and recordings of ${group.meetingTitle}`}>

@@ -1,6 +1,6 @@
 /**
  * One team (`/teams/:id`), for its members: the code to pass on, who is in it, the meetings coming
- * up, starting a team meeting now, and leaving (the last member out deletes the team).
+ * up, the open action items of its meetings, starting a team meeting now, and leaving (the last member out deletes the team).
  */
 import { useSignal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
@@ -11,6 +11,7 @@ import { getTeam, leaveTeam, startTeamMeeting, type TeamDetail } from "../lib/ac
 import { navigate, onLinkClick } from "../lib/router.ts";
 import { requireUser } from "../lib/session.ts";
 import { CopyButton } from "../components/copy-button.tsx";
+import { TeamActionItems } from "./team-action-items.tsx";
 import "../styles/account.css";
 
 type Loaded = { team: TeamDetail } | { notFound: true } | { error: string };
@@ -205,6 +206,8 @@ export function TeamPage({ id }: { id: string }) {
             )}
           </section>
         </div>
+
+        <TeamActionItems teamId={team.id} />
 
         <section class="panel leave-panel" aria-labelledby="leave-heading">
           <h2 id="leave-heading">Leave the team</h2>

@@ -250,7 +250,7 @@ export function createMemory(deps: MemoryDeps) {
       body: renderMarkdown(t, {
         teamName: team?.name ?? null,
         recordingUrl: (id) => (readyIds.has(id) ? `${deps.publicUrl}/api/recordings/${id}/media` : null),
-        pageUrl: `${deps.publicUrl}/meetings/${t.meetingCode}/memory`,
+        pageUrl: `${deps.publicUrl}/m/${t.meetingCode}/memory`,
       }),
     };
   }

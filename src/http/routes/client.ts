@@ -14,15 +14,16 @@ import { Elysia } from "elysia";
 import index from "../../../client/index.html";
 import markdown from "../../../client/lazy/markdown.html";
 import notesEditor from "../../../client/lazy/notes-editor.html";
+import meetingMemory from "../../../client/lazy/meeting-memory.html";
 
 /** Every path the client app renders; keep in step with client/main.tsx. */
-export const CLIENT_PAGES = ["/", "/m/:code", "/login", "/signup", "/calendar", "/teams", "/teams/:id", "/resources", "/profile"] as const;
+export const CLIENT_PAGES = ["/", "/m/:code", "/m/:code/memory", "/login", "/signup", "/calendar", "/teams", "/teams/:id", "/resources", "/profile"] as const;
 
 /**
  * Parts of the client loaded on demand (client/lib/lazy.ts), each bundled on its own so that the
  * pages' bundle stays small.
  */
-export const LAZY_PARTS = { "/_lazy/markdown": markdown, "/_lazy/notes-editor": notesEditor } as const;
+export const LAZY_PARTS = { "/_lazy/markdown": markdown, "/_lazy/notes-editor": notesEditor, "/_lazy/meeting-memory": meetingMemory } as const;
 
 interface Stored {
   status: number;
