@@ -12,6 +12,11 @@ export interface NotesEditorOptions {
   code: string;
   /** Shown to the others beside this person's cursor. */
   name: string;
+  /**
+   * This person's room seat token, read at every (re)connect and sent as `?seat=`: a guest the
+   * lobby held gets the notes only with the seat a host let them in to.
+   */
+  seat?: () => string | null;
   /** This person's cursor colour as `#rrggbb` (default: one picked from the name). */
   color?: string;
   /**

@@ -91,7 +91,11 @@ function mount(parent: HTMLElement, options: NotesEditorOptions): NotesEditor {
   const doc = new Y.Doc();
   const ytext = doc.getText("notes");
   const url = `${location.origin.replace(/^http/, "ws")}/ws/meetings/${encodeURIComponent(options.code)}`;
+  // The provider builds its URL from `params` at every connect: the seat is read afresh each time.
+  const params: Record<string, string> = {};
+  if (options.seat) Object.defineProperty(params, "seat", { enumerable: true, get: () => options.seat?.() ?? "" });
   const provider = new WebsocketProvider(url, "notes", doc, {
+    params,
     // Connects once the listeners below are on: the first "connecting" is emitted synchronously.
     connect: false,
     // Every editor goes through the server, so each tab is held to the socket's access rules.

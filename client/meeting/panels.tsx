@@ -243,7 +243,7 @@ function ChatText({ text }: { text: string }) {
 }
 
 /** Kept mounted once opened (hidden when another panel shows), so the editor keeps its connection. */
-export function NotesPanel({ code, name, hidden, onClose }: { code: string; name: string; hidden: boolean; onClose(): void }) {
+export function NotesPanel({ code, name, seat, hidden, onClose }: { code: string; name: string; seat?: () => string | null; hidden: boolean; onClose(): void }) {
   const host = useRef<HTMLDivElement>(null);
   const status = useSignal<"loading" | "connecting" | "connected" | "disconnected" | "failed">("loading");
   const failure = useSignal<string | null>(null);
@@ -260,7 +260,7 @@ export function NotesPanel({ code, name, hidden, onClose }: { code: string; name
       (part) => {
         if (cancelled || !host.current) return;
         status.value = "connecting";
-        editor.current = part.mount(host.current, { code, name, onStatus: (s) => (status.value = s) });
+        editor.current = part.mount(host.current, { code, name, seat, onStatus: (s) => (status.value = s) });
         if (shown.current) editor.current.focus();
       },
       (err) => {

@@ -341,6 +341,8 @@ export function createRoomState(deps: RoomStateDeps) {
   });
 
   return {
+    /** This seat's token (the latest `welcome`'s resumeToken): the notes socket shows it to be let in. */
+    seatToken: () => resumeToken,
     status: status as ReadonlySignal<ConnectionStatus>,
     closedReason: closedReason as ReadonlySignal<ClosedReason | null>,
     /** You, as the others see you (your mute state applies at once). */

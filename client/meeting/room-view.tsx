@@ -158,7 +158,7 @@ export function RoomView({ room, code, title, signedIn }: { room: RoomState; cod
         </div>
         {panel.value === "people" && <PeoplePanel room={room} code={code} onClose={closePanel} shortcuts={shortcutsOn} />}
         {panel.value === "chat" && <ChatPanel room={room} onClose={closePanel} />}
-        {notesOpened.value && me && <NotesPanel code={code} name={me.name} hidden={panel.value !== "notes"} onClose={closePanel} />}
+        {notesOpened.value && me && <NotesPanel code={code} name={me.name} seat={room.seatToken} hidden={panel.value !== "notes"} onClose={closePanel} />}
       </div>
       <Controls
         room={room}

@@ -14,6 +14,12 @@ export interface Principal {
    * outsiders, who may only knock while the meeting's lobby is on. Absent for public meetings.
    */
   teamMember?: boolean;
+  /**
+   * The notes socket's room seat: the `resumeToken` of the participant's `welcome`, sent as `?seat=`.
+   * A guest who must be let in (the lobby is on, or a team meeting's outsider) reaches the notes only
+   * with the token of a seat a host admitted; a removed participant's token no longer opens them.
+   */
+  seat?: string | null;
 }
 
 export type Channel = "room" | "notes";

@@ -195,6 +195,7 @@ export function createRoomActor(meeting: RoomMeeting, deps: RoomDeps) {
       const s = seat.conn ? roomSockets.get(seat.conn) : undefined;
       if (s) s.seat = null;
       endSeat(seat);
+      closeNotesOf(seat.participant);
     },
     end: (by) => endMeeting(by),
     muteAudio: (id, muted) => media?.muteAudio(id, muted),
@@ -549,22 +550,53 @@ export function createRoomActor(meeting: RoomMeeting, deps: RoomDeps) {
   /** Attaches a socket; throws if the room is closing (the caller loads it afresh). */
   function attach(channel: Channel, conn: Connection, principal: Principal): SocketSink {
     if (state !== "live") throw new RoomClosedError(meeting.code);
-    const refused = control.refusal(principal);
-    // An outsider's notes socket: only once they hold a seat (a host let them in).
-    const admittedOutsider = refused === null && channel === "notes" && !!meeting.teamId && principal.teamMember !== true && ![...seats.values()].some((x) => x.participant.userId !== null && x.participant.userId === principal.userId);
-    if (refused || admittedOutsider) {
-      const why = refused ?? { code: principal.userId ? CLOSE.FORBIDDEN : CLOSE.UNAUTHENTICATED, reason: "Wait until a host lets you in" };
-      conn.close(why.code, why.reason);
+    const refused = channel === "notes" ? notesRefusal(principal) : control.refusal(principal);
+    if (refused) {
+      conn.close(refused.code, refused.reason);
       return { frame: () => undefined, closed: () => undefined };
     }
     clearEmptyTimer();
-    if (channel === "notes") return notes.attach(conn);
+    if (channel === "notes") return notesSocket(conn, principal);
     const s: RoomSocket = { conn, principal, seat: null, waiting: null, bucket: createBucket(deps.clock, limits.messagesPerSecond, limits.burst), badFrames: 0 };
     roomSockets.set(conn, s);
     return {
       frame: (data) => roomFrame(s, data),
       closed: (code) => mailbox.post(() => roomClosed(s, code), "room closed"),
     };
+  }
+
+  /**
+   * The notes belong to the people in the meeting: whoever would enter the room directly now (a
+   * host, a member, a guest while the lobby is off) opens them; anyone else only with the token of
+   * a seat a host let them in to (`principal.seat`), which a removal voids, or signed in as someone
+   * seated here now.
+   */
+  function notesRefusal(principal: Principal): { code: number; reason: string } | null {
+    const seatId = principal.seat ? seatTokenId(seatKey, meeting.id, principal.seat, principal.userId) : null;
+    const admission = control.admission(principal, seatId);
+    if (admission.kind !== "enter" && principal.userId && [...seats.values()].some((x) => x.participant.userId === principal.userId)) return null;
+    if (admission.kind === "enter") return null;
+    if (admission.kind === "refuse") return admission;
+    return { code: CLOSE.FORBIDDEN, reason: "Wait until a host lets you in" };
+  }
+
+  /** Notes sockets by the seat (or signed-in user) they came with, so a removal closes them too. */
+  const notesOwners = new Map<Connection, { seatId: string | null; userId: string | null }>();
+  function notesSocket(conn: Connection, principal: Principal): SocketSink {
+    const sink = notes.attach(conn);
+    notesOwners.set(conn, { seatId: principal.seat ? seatTokenId(seatKey, meeting.id, principal.seat, principal.userId) : null, userId: principal.userId });
+    return {
+      frame: (data) => sink.frame(data),
+      closed: (code) => {
+        notesOwners.delete(conn);
+        sink.closed(code);
+      },
+    };
+  }
+  function closeNotesOf(participant: Participant) {
+    for (const [conn, owner] of notesOwners) {
+      if (owner.seatId === participant.id || (participant.userId !== null && owner.userId === participant.userId)) conn.close(CLOSE.FORBIDDEN, "removed by a host");
+    }
   }
 
   /** Saves and frees everything; nothing the room started keeps running afterwards. */
@@ -579,6 +611,7 @@ export function createRoomActor(meeting: RoomMeeting, deps: RoomDeps) {
       for (const conn of roomSockets.keys()) conn.close(closeCode, closeReason);
       notes.closeAll(closeCode, closeReason);
       roomSockets.clear();
+      notesOwners.clear();
       seats.clear();
       knocking.clear();
       control.clear();

@@ -64,7 +64,7 @@ describe.skipIf(!canRunBrowser)("meeting control in the browser", () => {
       headers: { origin: server.url },
     });
     expect(signup.status()).toBe(201);
-    const created = await hostCtx.request.post("/api/meetings", { data: { title: "Control room", lobby: true }, headers: { origin: server.url } });
+    const created = await hostCtx.request.post("/api/meetings", { data: { title: "Control room", lobby: true, agenda: "## Control agenda" }, headers: { origin: server.url } });
     const code = ((await created.json()) as { meeting: { code: string; lobby: boolean } }).meeting.code;
 
     const host = await page(hostCtx);
@@ -93,6 +93,10 @@ describe.skipIf(!canRunBrowser)("meeting control in the browser", () => {
     await host.getByRole("button", { name: "Admit Gus" }).focus();
     await host.keyboard.press("Enter");
     await gus.getByRole("toolbar", { name: "Meeting controls" }).waitFor();
+    // Let in, Gus reads the notes: his notes socket shows the seat a host admitted.
+    await gus.getByRole("button", { name: "Open notes" }).click();
+    await gus.locator("#notes-panel .cm-content", { hasText: "Control agenda" }).waitFor();
+    await gus.getByRole("button", { name: "Close notes" }).click();
     await host.getByRole("button", { name: "Deny Eve" }).click();
     await eve.getByRole("heading", { name: "Not let in" }).waitFor();
     expect(await eve.getByText("A host did not let you in to this meeting.").count()).toBe(1);

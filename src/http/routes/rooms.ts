@@ -58,7 +58,9 @@ export function roomSocketRoutes(s: AppServices, logger: Logger) {
       if (!user && channel === "room") state.releaseGuest = s.caps.enterAsGuest(state.address, meeting.code);
       // A team meeting's outsiders get this far only while its lobby is on: the room decides (knock or refuse).
       const teamMember = meeting.teamId ? { teamMember: meeting.viewerTeamMember === true } : {};
-      const sink = await s.rooms.open(meeting, channel, conn, { userId: user?.id ?? null, username: user?.username ?? null, ...teamMember });
+      // The notes socket names the room seat it belongs to (`?seat=` its resume token): the room checks it.
+      const seat = channel === "notes" ? new URL(request.url).searchParams.get("seat")?.slice(0, 200) || null : null;
+      const sink = await s.rooms.open(meeting, channel, conn, { userId: user?.id ?? null, username: user?.username ?? null, ...teamMember, ...(seat ? { seat } : {}) });
       if (state.closedCode !== null) {
         state.releaseGuest?.();
         return sink.closed(state.closedCode);

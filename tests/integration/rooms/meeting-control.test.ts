@@ -1,7 +1,11 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { startTestServer, type TestServer } from "../../helpers/app.ts";
 import { DB_KINDS } from "../../helpers/db.ts";
+import { WebsocketProvider } from "y-websocket";
+import * as Y from "yjs";
+import { eventually } from "../../helpers/eventually.ts";
 import { openRoomSocket, wsUrl } from "../../helpers/ws.ts";
+import { cookieWebSocket } from "../../helpers/yjs.ts";
 
 for (const kind of DB_KINDS) {
   describe(`meeting control over the real room socket (${kind})`, () => {
@@ -17,6 +21,28 @@ for (const kind of DB_KINDS) {
       c.send({ type: "hello", ...(name ? { name } : {}), ...extra });
       const welcome = await c.next("welcome");
       return Object.assign(c, { welcome, self: welcome.self });
+    };
+    /** The notes socket as the browser opens it: the stock provider, with the room's seat token when it has one. */
+    const notes = (code: string, { cookie = null, seat }: { cookie?: string | null; seat?: string } = {}) => {
+      const doc = new Y.Doc();
+      const closes: number[] = [];
+      const provider = new WebsocketProvider(wsUrl(t.url, `/ws/meetings/${code}`), "notes", doc, {
+        WebSocketPolyfill: cookieWebSocket(cookie),
+        disableBc: true,
+        ...(seat ? { params: { seat } } : {}),
+      });
+      provider.on("connection-close", (e) => e && closes.push(e.code));
+      return {
+        doc,
+        text: doc.getText("notes"),
+        closes,
+        synced: () => eventually(() => expect(provider.synced).toBe(true), { timeoutMs: 10_000 }),
+        refused: () => eventually(() => expect(closes.length).toBeGreaterThan(0), { timeoutMs: 10_000 }).then(() => closes[0]),
+        destroy() {
+          provider.destroy();
+          doc.destroy();
+        },
+      };
     };
     const knock = async (code: string, name?: string, cookie?: string | null, extra: object = {}) => {
       const c = await socket(code, cookie);
@@ -137,5 +163,60 @@ for (const kind of DB_KINDS) {
       waiting.close();
       host.close();
     });
+
+    test("notes: a guest waiting in the lobby cannot open them; once admitted (seat token) they can; a removed guest's notes close and stay shut", async () => {
+      const ana = await t.signedUp("ctl-notes");
+      const m = (await ana.post("/api/meetings", { lobby: true, agenda: "secret agenda" })).body.meeting;
+      const host = await join(m.code, undefined, ana.cookie);
+      const hostNotes = notes(m.code, { cookie: ana.cookie });
+      await hostNotes.synced();
+      expect(hostNotes.text.toString()).toContain("secret agenda");
+
+      const gus = await knock(m.code, "Gus");
+      const waitingNotes = notes(m.code);
+      expect(await waitingNotes.refused()).toBe(4403);
+      expect(waitingNotes.text.toString()).toBe("");
+      waitingNotes.destroy();
+
+      const k = await host.next("lobby.knock");
+      host.send({ type: "lobby.admit", participantId: k.entry.id });
+      const welcome = await gus.next("welcome");
+      const forged = notes(m.code, { seat: `${welcome.self.id}.not-the-signature` });
+      expect(await forged.refused()).toBe(4403);
+      forged.destroy();
+      const gusNotes = notes(m.code, { seat: welcome.resumeToken });
+      await gusNotes.synced();
+      expect(gusNotes.text.toString()).toContain("secret agenda");
+
+      host.send({ type: "participant.remove", participantId: welcome.self.id });
+      expect(await gus.closed).toEqual({ code: 4403, reason: "removed by a host" });
+      expect(await gusNotes.refused()).toBe(4403);
+      gusNotes.destroy();
+      const again = notes(m.code, { seat: welcome.resumeToken });
+      expect(await again.refused()).toBe(4403);
+      again.destroy();
+      hostNotes.destroy();
+      host.close();
+    }, 30_000);
+
+    test("notes: a signed-out guest admitted into a team meeting gets them (was 4401); without a seat they do not", async () => {
+      const ana = await t.signedUp("ctl-tnotes");
+      const team = (await ana.post("/api/teams", { name: "Notes door" })).body.team;
+      const m = (await ana.post("/api/meetings", { teamId: team.id, lobby: true, agenda: "team agenda" })).body.meeting;
+      const host = await join(m.code, undefined, ana.cookie);
+      const gus = await knock(m.code, "Gus");
+      const early = notes(m.code);
+      expect(await early.refused()).toBe(4403);
+      early.destroy();
+      const k = await host.next("lobby.knock");
+      host.send({ type: "lobby.admit", participantId: k.entry.id });
+      const welcome = await gus.next("welcome");
+      const gusNotes = notes(m.code, { seat: welcome.resumeToken });
+      await gusNotes.synced();
+      expect(gusNotes.text.toString()).toContain("team agenda");
+      gusNotes.destroy();
+      gus.close();
+      host.close();
+    }, 30_000);
   });
 }
