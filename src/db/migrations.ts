@@ -17,6 +17,7 @@ import m0003 from "../../migrations/0003_cancelled_meetings.sql" with { type: "t
 import m0004 from "../../migrations/0004_display_name.sql" with { type: "text" };
 import m0005 from "../../migrations/0005_meeting_control.sql" with { type: "text" };
 import m0006 from "../../migrations/0006_meeting_memory.sql" with { type: "text" };
+import m0007 from "../../migrations/0007_meeting_control_state.sql" with { type: "text" };
 
 const SQL: Record<string, string> = {
   "0000_init": m0000,
@@ -26,6 +27,7 @@ const SQL: Record<string, string> = {
   "0004_display_name": m0004,
   "0005_meeting_control": m0005,
   "0006_meeting_memory": m0006,
+  "0007_meeting_control_state": m0007,
 };
 
 interface JournalEntry {

@@ -116,6 +116,10 @@ export const meetings = pgTable(
     lobby: boolean("lobby").notNull().default(false),
     /** People a host muted may unmute themselves at any time. */
     selfUnmute: boolean("self_unmute").notNull().default(true),
+    /** A host locked the live meeting: nobody new joins. Kept while the room moves or restarts; cleared when it ends or empties. */
+    locked: boolean("locked").notNull().default(false),
+    /** Whom hosts promoted or removed in the live meeting (participant ids and user ids); cleared with `locked`. */
+    control: jsonb("control").$type<{ promotedIds: string[]; promotedUsers: string[]; removedIds: string[]; removedUsers: string[] }>(),
     createdAt: createdAt(),
     updatedAt: timestamptz("updated_at").notNull().defaultNow(),
   },
