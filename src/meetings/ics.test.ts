@@ -10,6 +10,8 @@ const meeting = (over: Partial<MeetingRow>): MeetingRow => ({
   createdBy: null,
   lobby: false,
   selfUnmute: true,
+  locked: false,
+  control: null,
   title: "Weekly sync",
   agenda: "1. Roadmap; decisions, notes\n2. Demo",
   startsAt: new Date("2026-11-28T10:00:00Z"),

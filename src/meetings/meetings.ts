@@ -288,13 +288,19 @@ export function createMeetings({
     },
 
     /** The saved control settings of a meeting, read when its room loads. */
-    async loadControl(meetingId: string): Promise<{ createdBy: string | null; lobby: boolean; selfUnmute: boolean } | null> {
+    async loadControl(meetingId: string) {
       const [row] = await db
-        .select({ createdBy: meetings.createdBy, lobby: meetings.lobby, selfUnmute: meetings.selfUnmute })
+        .select({ createdBy: meetings.createdBy, lobby: meetings.lobby, selfUnmute: meetings.selfUnmute, locked: meetings.locked, control: meetings.control })
         .from(meetings)
         .where(eq(meetings.id, meetingId))
         .limit(1);
       return row ?? null;
+    },
+
+    /** The live meeting's lock and whom its hosts promoted or removed; null forgets them (it ended). */
+    async saveControl(meetingId: string, state: { locked: boolean; promotedIds: string[]; promotedUsers: string[]; removedIds: string[]; removedUsers: string[] } | null): Promise<void> {
+      const control = state ? { promotedIds: state.promotedIds, promotedUsers: state.promotedUsers, removedIds: state.removedIds, removedUsers: state.removedUsers } : null;
+      await db.update(meetings).set({ locked: state?.locked ?? false, control }).where(eq(meetings.id, meetingId));
     },
 
     /** A host changed the lobby or self-unmute setting in the room. */

@@ -5,7 +5,7 @@ import { createFakeMediaServer } from "../media/testing.ts";
 import { createNotesWriter } from "../notes/index.ts";
 import { createMemoryNotesStore } from "../notes/testing.ts";
 import type { Connection, Principal } from "./connection.ts";
-import { createRoomActor, type RoomMeeting } from "./room-actor.ts";
+import { createRoomActor, type RoomMeeting, type RoomRecords } from "./room-actor.ts";
 
 const settle = async () => {
   for (let i = 0; i < 10; i++) await new Promise((r) => setTimeout(r, 0));
@@ -31,7 +31,7 @@ const ANA: Principal = { userId: "u-ana", username: "ana" };
 const BEN: Principal = { userId: "u-ben", username: "ben" };
 const GUEST: Principal = { userId: null, username: null };
 
-async function room(over: Partial<RoomMeeting> = {}, seatKey = "s".repeat(32)) {
+async function room(over: Partial<RoomMeeting> = {}, seatKey = "s".repeat(32), records: Partial<RoomRecords> = {}) {
   const clock = createManualClock();
   const media = createFakeMediaServer();
   const store = createMemoryNotesStore();
@@ -49,6 +49,7 @@ async function room(over: Partial<RoomMeeting> = {}, seatKey = "s".repeat(32)) {
         markEnded: async () => void calls.push("ended"),
         recordParticipant: async () => {},
         saveSettings: async (_id, s) => void calls.push(`saved ${JSON.stringify(s)}`),
+        ...records,
       },
       logger: createLogger("silent"),
       media,
@@ -438,5 +439,46 @@ describe("meeting control: end and reactions", () => {
     await gus.send({ type: "reaction", emoji: "❤️" });
     expect(ana.last("reaction").emoji).toBe("❤️");
     await actor.dispose();
+  });
+});
+
+describe("meeting control: kept while the room moves or restarts", () => {
+  test("the lock, a promotion and a removal are saved; a room loaded afresh keeps them; they are forgotten once the meeting empties", async () => {
+    let stored: Parameters<NonNullable<RoomRecords["saveControl"]>>[1] = null;
+    const records: Partial<RoomRecords> = {
+      loadControl: async () => ({ createdBy: "u-ana", lobby: false, selfUnmute: true, locked: stored?.locked ?? false, control: stored }),
+      saveControl: async (_id, state) => void (stored = state),
+    };
+    const first = await room({}, undefined, records);
+    const ana = await first.open("ana", ANA);
+    const gus = await first.open("Gus");
+    const ben = await first.open("ben", BEN);
+    expect(ben.welcome.self.role).toBe("member");
+    await ana.send({ type: "participant.promote", participantId: ben.id });
+    await ana.send({ type: "participant.remove", participantId: gus.id });
+    await ana.send({ type: "meeting.settings", locked: true });
+    await settle();
+    expect(stored).toMatchObject({ locked: true, promotedIds: [ben.id], promotedUsers: ["u-ben"], removedIds: [gus.id], removedUsers: [] });
+    // The room moves to another node (its owner lost the lease): the state stays saved.
+    await first.actor.dispose("fenced");
+    expect(stored).toMatchObject({ locked: true });
+
+    const second = await room({}, undefined, records);
+    const ben2 = await second.open("ben", BEN);
+    expect(ben2.welcome.self.role).toBe("host");
+    expect(ben2.welcome.settings.locked).toBe(true);
+    const cy = await second.open("Cy");
+    expect(cy.conn.closedWith()).toEqual({ code: 4423, reason: "locked" });
+    await ben2.send({ type: "meeting.settings", locked: false });
+    const back = await second.open("Gus", GUEST, { resume: gus.welcome.resumeToken });
+    expect(back.welcome).toBeUndefined();
+    expect(back.conn.all()).toEqual([{ type: "lobby.waiting" }]);
+    expect(ben2.last("lobby.knock").entry).toMatchObject({ name: "Gus", removedBefore: true });
+    back.sink.closed(1000);
+    ben2.sink.closed(1000);
+    await settle();
+    // Everyone left and the room closed: the next meeting here starts afresh.
+    await second.actor.dispose("empty");
+    expect(stored).toBeNull();
   });
 });

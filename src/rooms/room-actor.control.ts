@@ -77,6 +77,17 @@ export interface ControlHost {
   /** The SFU's enforcement of a host's mute (a promise: runs outside the mailbox). */
   muteAudio(participantId: string, muted: boolean): Promise<void> | undefined;
   saveSettings(settings: { lobby: boolean; selfUnmute: boolean }): void;
+  /** The lock, promotions and removals changed: saved (outside the mailbox) so a reloaded room keeps them. */
+  saveControl?(state: ControlState): void;
+}
+
+/** What a room keeps of its hosts' decisions when it moves to another node or the process restarts. */
+export interface ControlState {
+  locked: boolean;
+  promotedIds: string[];
+  promotedUsers: string[];
+  removedIds: string[];
+  removedUsers: string[];
 }
 
 /** How a `hello` without a seat to resume is answered. */
@@ -111,12 +122,30 @@ export function createRoomControl(host: ControlHost) {
   const ack = (conn: Connection, id?: string | number) => id !== undefined && host.send(conn, { type: "ack", id });
   const updated = (p: Participant) => host.broadcast({ type: "participant.updated", participant: p });
 
+  const snapshot = (): ControlState => ({
+    locked: settings.locked,
+    promotedIds: [...promotedIds],
+    promotedUsers: [...promotedUsers],
+    removedIds: [...removedIds],
+    removedUsers: [...removedUsers],
+  });
+  let saved = JSON.stringify(snapshot());
+  /** Saves the state if it changed since the last save (or load). */
+  function changed() {
+    const now = snapshot();
+    const text = JSON.stringify(now);
+    if (text === saved) return;
+    saved = text;
+    host.saveControl?.(now);
+  }
+
   function roleOf(principal: Principal, participantId: string): Role {
     if (hostByRight(principal)) byRight.add(participantId);
     // A meeting nobody owns is hosted by whoever is in it: the first one in hosts it.
     if (creatorless && hostSeats().length === 0) {
       promotedIds.add(participantId);
       if (principal.userId) promotedUsers.add(principal.userId);
+      changed();
     }
     if (hostByRight(principal) || promotedIds.has(participantId) || (principal.userId && promotedUsers.has(principal.userId))) return "host";
     return principal.userId ? "member" : "guest";
@@ -173,6 +202,7 @@ export function createRoomControl(host: ControlHost) {
     if (p.role === "host") return;
     promotedIds.add(p.id);
     if (p.userId) promotedUsers.add(p.userId);
+    changed();
     p.role = "host";
     updated(p);
     if (seat.conn) for (const k of lobby.values()) host.send(seat.conn, { type: "lobby.knock", entry: k.entry });
@@ -205,6 +235,7 @@ export function createRoomControl(host: ControlHost) {
     lobby.delete(id);
     removedIds.delete(id);
     if (k.principal.userId) removedUsers.delete(k.principal.userId);
+    changed();
     toHosts({ type: "lobby.left", id, outcome: "admitted" });
     return true;
   }
@@ -248,6 +279,7 @@ export function createRoomControl(host: ControlHost) {
         ack(conn, msg.id);
         if (before.lobby === settings.lobby && before.locked === settings.locked && before.selfUnmute === settings.selfUnmute) return;
         host.broadcast({ type: "meeting.updated", settings: { ...settings } });
+        changed();
         if (before.lobby !== settings.lobby || before.selfUnmute !== settings.selfUnmute) host.saveSettings({ lobby: settings.lobby, selfUnmute: settings.selfUnmute });
         return;
       }
@@ -282,6 +314,7 @@ export function createRoomControl(host: ControlHost) {
         promotedIds.delete(p.id);
         if (p.userId) promotedUsers.delete(p.userId);
         unmuteAllowed.delete(p.id);
+        changed();
         const c = seat.conn;
         host.endSeat(p.id);
         c?.close(CLOSE.FORBIDDEN, "removed by a host");
@@ -323,12 +356,21 @@ export function createRoomControl(host: ControlHost) {
 
   return {
     /** The meeting as saved, read before the room goes live. */
-    load(saved: { createdBy: string | null; lobby: boolean; selfUnmute: boolean }) {
-      createdBy = saved.createdBy;
+    /** What the database holds for the meeting, read as the room loads (a moved or restarted room carries on). */
+    load(from: { createdBy: string | null; lobby: boolean; selfUnmute: boolean; locked?: boolean; control?: Omit<ControlState, "locked"> | null }) {
+      createdBy = from.createdBy;
       creatorless = !createdBy && !meeting.teamId;
-      settings.lobby = saved.lobby;
-      settings.selfUnmute = saved.selfUnmute;
+      settings.lobby = from.lobby;
+      settings.selfUnmute = from.selfUnmute;
+      settings.locked = from.locked ?? false;
+      for (const id of from.control?.promotedIds ?? []) promotedIds.add(id);
+      for (const id of from.control?.promotedUsers ?? []) promotedUsers.add(id);
+      for (const id of from.control?.removedIds ?? []) removedIds.add(id);
+      for (const id of from.control?.removedUsers ?? []) removedUsers.add(id);
+      saved = JSON.stringify(snapshot());
     },
+    /** Whether there is anything to forget when the meeting ends. */
+    holdsState: () => saved !== JSON.stringify({ locked: false, promotedIds: [], promotedUsers: [], removedIds: [], removedUsers: [] }),
     settings: () => ({ ...settings }),
     lobbyEntries: () => [...lobby.values()].map((k) => k.entry),
     isWaiting: (id: string) => lobby.has(id),

@@ -9,7 +9,7 @@ import { createBucket, type Bucket } from "./rate-limit.ts";
 import { createRoomNotes } from "./room-actor.notes.ts";
 import { createRoomMedia, type RoomMedia } from "./room-actor.media.ts";
 import { createRoomRecording, type RecordingRecords, type RoomRecording } from "./room-actor.recording.ts";
-import { createRoomControl, isControlMessage, type Knock } from "./room-actor.control.ts";
+import { createRoomControl, isControlMessage, type ControlState, type Knock } from "./room-actor.control.ts";
 import { createRoomMemory, type MemoryRecords } from "./room-actor.memory.ts";
 import { AppError } from "../errors.ts";
 import { normalizeName } from "../names.ts";
@@ -40,7 +40,9 @@ export interface RoomRecords {
   /** A host changed the meeting's lobby or self-unmute setting in the room: saved for next time. */
   saveSettings?(meetingId: string, settings: { lobby: boolean; selfUnmute: boolean }): Promise<void>;
   /** The meeting's creator and saved settings, read as the room loads (a room may load on any node). */
-  loadControl?(meetingId: string): Promise<{ createdBy: string | null; lobby: boolean; selfUnmute: boolean } | null>;
+  loadControl?(meetingId: string): Promise<{ createdBy: string | null; lobby: boolean; selfUnmute: boolean; locked?: boolean; control?: Omit<ControlState, "locked"> | null } | null>;
+  /** The lock and whom hosts promoted or removed (null: the meeting ended or emptied, forget them). */
+  saveControl?(meetingId: string, state: ControlState | null): Promise<void>;
 }
 
 export interface RoomLimits {
@@ -202,6 +204,7 @@ export function createRoomActor(meeting: RoomMeeting, deps: RoomDeps) {
     saveSettings: (settings) => {
       if (deps.records.saveSettings) track(deps.records.saveSettings(meeting.id, settings), "saving the meeting's settings");
     },
+    saveControl: (state) => saveControl(state),
   });
   const broadcast = (message: ServerMessage, except?: Connection) => {
     const text = JSON.stringify(message);
@@ -320,6 +323,15 @@ export function createRoomActor(meeting: RoomMeeting, deps: RoomDeps) {
       track(deps.records.markStarted(meeting.id), "recording the meeting's start");
     }
     if (participant.userId) track(deps.records.recordParticipant(meeting.id, participant.userId), "recording a participant");
+  }
+
+  /** Control state writes, one after another so the last one wins (they run outside the mailbox). */
+  let controlWrites: Promise<unknown> = Promise.resolve();
+  function saveControl(state: ControlState | null) {
+    const save = deps.records.saveControl;
+    if (!save) return;
+    controlWrites = controlWrites.then(() => save(meeting.id, state)).catch((err) => log.error({ err }, "saving the meeting's control state failed"));
+    track(controlWrites, "saving the meeting's control state");
   }
 
   /** Writes under way outside the mailbox; dispose lets them land before the meeting is marked ended. */
@@ -624,6 +636,12 @@ export function createRoomActor(meeting: RoomMeeting, deps: RoomDeps) {
         await memory?.dispose();
         await Promise.allSettled([...pendingWrites]);
         if (wasLive && reason !== "fenced" && startedRecorded) await deps.records.markEnded(meeting.id);
+        // The lock, promotions and removals last while the meeting is live, wherever its room runs;
+        // once it ends or empties, the next meeting in this room starts afresh.
+        if (wasLive && (reason === "empty" || reason === "ended") && control.holdsState()) {
+          saveControl(null);
+          await controlWrites;
+        }
       } catch (err) {
         log.error({ err }, "saving the room on dispose failed");
       } finally {

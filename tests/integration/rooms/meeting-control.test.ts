@@ -218,5 +218,25 @@ for (const kind of DB_KINDS) {
       gus.close();
       host.close();
     }, 30_000);
+
+    test("the lock, promotions and removals are saved on the meeting while it is live, and forgotten when it ends", async () => {
+      const ana = await t.signedUp("ctl-keep");
+      const m = (await ana.post("/api/meetings", {})).body.meeting;
+      const host = await join(m.code, undefined, ana.cookie);
+      const gus = await join(m.code, "Gus");
+      const dan = await join(m.code, "Dan");
+      host.send({ type: "participant.promote", participantId: dan.self.id });
+      host.send({ type: "participant.remove", participantId: gus.self.id });
+      host.send({ type: "meeting.settings", locked: true });
+      await eventually(async () =>
+        expect(await t.services.meetings.loadControl(m.id)).toMatchObject({
+          locked: true,
+          control: { promotedIds: [dan.self.id], promotedUsers: [], removedIds: [gus.self.id], removedUsers: [] },
+        }),
+      );
+      host.send({ type: "meeting.end" });
+      await host.closed;
+      await eventually(async () => expect(await t.services.meetings.loadControl(m.id)).toMatchObject({ locked: false, control: null }));
+    });
   });
 }
