@@ -143,7 +143,7 @@ function Memory({ t }: { t: Timeline }) {
           <p class="muted">{t.recordings.length > 0 ? "The recording is not ready yet." : "This meeting was not recorded."}</p>
         )}
         {t.segments.length === 0 ? (
-          <p class="muted">No speech was detected{t.participants.length === 0 ? "" : " (the speaker timeline needs the media server)"}.</p>
+          <p class="muted">No speech was detected.</p>
         ) : (
           <div class="timeline" role="group" aria-label="Speaker timeline">
             {order
