@@ -1,17 +1,11 @@
-import { existsSync, mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { PGlite } from "@electric-sql/pglite";
+import type { PGlite } from "@electric-sql/pglite";
 import { PgDatabase, PgPreparedQuery, type PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { readMigrationFiles } from "drizzle-orm/migrator";
 import type { PgDialect, PgSession } from "drizzle-orm/pg-core";
-import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
-import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
-import postgres from "postgres";
 import { AppError } from "../errors.ts";
 import { isUnavailable } from "./errors.ts";
 import { embeddedMigrations } from "./migrations.ts";
-import { openEmbedded } from "./embedded.ts";
-import { buildTemplate, cacheTemplate, TEMPLATE_CACHE_DIR, templateFileName, templateKey } from "./pglite-template.ts";
 import * as schema from "./schema.ts";
 
 export type Schema = typeof schema;
@@ -43,7 +37,10 @@ export type DatabaseOptions =
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   mapOutagesToAppErrors();
   const migrationsDir = options.migrationsDir;
+  // Each backend's driver is loaded only when it is used: postgres.js costs the embedded default
+  // ~8 MB of memory it never needs, PGlite's JavaScript and WebAssembly cost a Postgres node more.
   if ("databaseUrl" in options) {
+    const [{ default: postgres }, { drizzle }] = await Promise.all([import("postgres"), import("drizzle-orm/postgres-js")]);
     const sql = postgres(options.databaseUrl, {
       max: options.maxConnections ?? 10,
       onnotice: () => {},
@@ -53,7 +50,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       // them) waited for it. Try again at most every half second instead.
       backoff: (attempt: number) => Math.min(0.05 * attempt, 0.5),
     });
-    const db = drizzlePostgres({ client: sql, schema }) as unknown as Db;
+    const db = drizzle({ client: sql, schema }) as unknown as Db;
     return {
       db,
       kind: "postgres",
@@ -64,13 +61,9 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       close: () => sql.end({ timeout: 5 }),
     };
   }
-  let client: PGlite;
-  if ("pglite" in options) {
-    client = options.pglite;
-  } else {
-    client = await openEmbedded(join(options.dataDir, "db"), (pg) => migrate(drizzlePglite({ client: pg, schema }) as unknown as Db, migrationsDir));
-  }
-  const db = drizzlePglite({ client, schema }) as unknown as Db;
+  const [{ openEmbedded }, { drizzle }] = await Promise.all([import("./embedded.ts"), import("drizzle-orm/pglite")]);
+  const client = "pglite" in options ? options.pglite : await openEmbedded(join(options.dataDir, "db"), (pg) => migrate(drizzle({ client: pg, schema }) as unknown as Db, migrationsDir));
+  const db = drizzle({ client, schema }) as unknown as Db;
   return {
     db,
     kind: "pglite",
@@ -90,15 +83,8 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
  * path and whether it had to be built (seconds: initdb and the migrations, in memory).
  */
 export async function writePgliteTemplate(dir?: string): Promise<{ path: string; built: boolean }> {
-  const key = templateKey();
-  const path = join(dir ?? TEMPLATE_CACHE_DIR, templateFileName(key));
-  if (existsSync(path)) return { path, built: false };
-  const template = await buildTemplate((pg) => migrate(drizzlePglite({ client: pg, schema }) as unknown as Db, undefined));
-  if (dir) {
-    mkdirSync(dir, { recursive: true });
-    await Bun.write(path, template);
-  } else await cacheTemplate(template, key);
-  return { path, built: true };
+  const [{ writeTemplate }, { drizzle }] = await Promise.all([import("./embedded.ts"), import("drizzle-orm/pglite")]);
+  return writeTemplate(dir, (pg) => migrate(drizzle({ client: pg, schema }) as unknown as Db, undefined));
 }
 
 /**

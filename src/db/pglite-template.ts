@@ -11,8 +11,8 @@
  * Where it comes from: the single binary carries it (scripts/build.sh builds it and embeds it, so
  * it is in `Bun.embeddedFiles`); a source run keeps it in node_modules/.cache/dictate/ (made by
  * `npm start` before the server starts, or by the first server start that finds none — that one
- * start pays for initdb once). Its name holds a key of PGlite's files and the migrations, so an
- * upgrade of either makes a new one instead of using a stale one.
+ * start pays for initdb once). Its name holds a key of PGlite's files and the migrations it holds
+ * (templateKeys).
  */
 import { createHash } from "node:crypto";
 import { closeSync, existsSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
@@ -27,16 +27,26 @@ const TEMPLATE_FORMAT = 1;
 /** Where a source run keeps its templates (absent in a compiled binary, whose tree is read-only). */
 export const TEMPLATE_CACHE_DIR = resolve(import.meta.dir, "../../node_modules/.cache/dictate");
 
-/** What the template must match: PGlite's own files (by size) and every migration (by hash). */
-export function templateKey(): string {
+/**
+ * The keys of the templates this build can start from, best first. A key covers PGlite's own files
+ * (by size) and a list of migrations (by hash): first all of this build's, then each shorter prefix
+ * of them — a template made before the newest migrations were added is still a valid start, as any
+ * database of that age is (`migrate()` applies the rest), while one holding a migration this build
+ * does not have (another branch's) matches no key.
+ */
+export function templateKeys(): string[] {
   const files = pgliteAssetFiles();
-  const parts = [
-    `format ${TEMPLATE_FORMAT}`,
-    ...Object.entries(files).map(([name, path]) => `${name} ${Bun.file(path).size}`),
-    ...embeddedMigrations().map((m) => `migration ${m.folderMillis} ${m.hash}`),
-  ];
-  return createHash("sha256").update(parts.join("\n")).digest("hex").slice(0, 16);
+  const base = [`format ${TEMPLATE_FORMAT}`, ...Object.entries(files).map(([name, path]) => `${name} ${Bun.file(path).size}`)];
+  const migrations = embeddedMigrations().map((m) => `migration ${m.folderMillis} ${m.hash}`);
+  const keys: string[] = [];
+  for (let n = migrations.length; n >= 0; n--) {
+    keys.push(createHash("sha256").update([...base, ...migrations.slice(0, n)].join("\n")).digest("hex").slice(0, 16));
+  }
+  return keys;
 }
+
+/** The key of a template holding every migration of this build. */
+export const templateKey = () => templateKeys()[0]!;
 
 export const templateFileName = (key = templateKey()) => `pglite-template-${key}.tar.zst`;
 
@@ -57,17 +67,23 @@ export async function buildTemplate(migrate: (pg: PGlite) => Promise<void>): Pro
   }
 }
 
-/** The template for this build: embedded in the binary, or cached beside the source; null if neither. */
-export async function findTemplate(key = templateKey()): Promise<Uint8Array | null> {
-  // bun build names an embedded file `<name>-<hash>.<ext>`.
-  const prefix = `pglite-template-${key}`;
-  const embedded = Bun.embeddedFiles.find((f) => {
-    const name = (f as Blob & { name?: string }).name ?? "";
-    return name.startsWith(prefix) && name.endsWith(".zst");
-  });
-  if (embedded) return new Uint8Array(await embedded.arrayBuffer());
-  const cached = join(TEMPLATE_CACHE_DIR, templateFileName(key));
-  return existsSync(cached) ? Bun.file(cached).bytes() : null;
+/**
+ * The best template for this build: embedded in the binary, or cached beside the source, the one
+ * with the most of this build's migrations first; null if there is none.
+ */
+export async function findTemplate(keys = templateKeys()): Promise<Uint8Array | null> {
+  for (const key of keys) {
+    // bun build names an embedded file `<name>-<hash>.<ext>`.
+    const prefix = `pglite-template-${key}`;
+    const embedded = Bun.embeddedFiles.find((f) => {
+      const name = (f as Blob & { name?: string }).name ?? "";
+      return name.startsWith(prefix) && name.endsWith(".zst");
+    });
+    if (embedded) return new Uint8Array(await embedded.arrayBuffer());
+    const cached = join(TEMPLATE_CACHE_DIR, templateFileName(key));
+    if (existsSync(cached)) return Bun.file(cached).bytes();
+  }
+  return null;
 }
 
 /** Writes a template where `findTemplate` looks in a source run (atomically: servers may race). */
