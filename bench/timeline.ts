@@ -37,10 +37,14 @@ const db = database.db;
 const [meeting] = await db.insert(schema.meetings).values({ code: `bench-${Date.now().toString(36)}`, title: "Timeline bench" }).returning();
 const records = createMemoryRecords(db);
 let statements = 0;
+const inflight = new Set<Promise<unknown>>();
 const counted: MemoryRecords = {
   write: (id, batch) => {
     statements += (batch.segments.length > 0 ? 1 : 0) + (batch.joined.length > 0 ? 1 : 0) + (batch.left.length > 0 ? 1 : 0);
-    return records.write(id, batch);
+    const p = records.write(id, batch);
+    inflight.add(p);
+    void p.finally(() => inflight.delete(p)).catch(() => undefined);
+    return p;
   },
 };
 const clock = createManualClock(Date.now());
@@ -58,6 +62,8 @@ async function pass(ms: number) {
   while (clock.now() < until) {
     clock.advance(Math.min(1_000, until - clock.now()));
     await Bun.sleep(0);
+    // A batch takes far less than the 10 s between batches in a live room: let each land before time moves on.
+    while (inflight.size > 0) await Promise.all([...inflight]);
   }
 }
 while (clock.now() < end) {

@@ -72,7 +72,7 @@ export function TeamActionItems({ teamId }: { teamId: string }) {
                   </a>
                   {", "}
                   <time dateTime={item.meetingAt}>{day.format(new Date(item.meetingAt))}</time>
-                  {item.atMs !== null && ` at ${formatOffset(item.atMs)}`}
+                  {item.atMs !== null && `, ${formatOffset(item.atMs)} in`}
                 </span>
               </li>
             );

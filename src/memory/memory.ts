@@ -183,8 +183,8 @@ export function createMemory(deps: MemoryDeps) {
   }
 
   /**
-   * Every item of the team's meetings. An item carried into a later meeting's agenda (the same
-   * text) counts once, as it stands in the latest meeting that holds it: ticking it there closes it.
+   * Every item of the team's meetings. An item carried into a later meeting's agenda (the same text)
+   * counts once: done when ticked in any of them, else as it stands in the latest.
    */
   async function teamItems(teamId: string, userId: string, filter: { done?: boolean } = {}): Promise<ActionItem[]> {
     await teams.requireMembership(teamId, userId);
@@ -197,10 +197,16 @@ export function createMemory(deps: MemoryDeps) {
       .limit(MAX_TEAM_MEETINGS);
     const all: ActionItem[] = [];
     for (const { meeting } of rows) all.push(...(await itemsOfMeeting(meeting, await originOf(meeting))));
-    const latest = new Map<string, ActionItem>();
+    // One entry per item text: done once ticked in any meeting holding it (a carried-over copy in a
+    // later agenda does not reopen it), else open as it stands in the latest meeting holding it.
+    const byText = new Map<string, ActionItem>();
     const norm = (t: string) => t.toLocaleLowerCase().replace(/\s+/g, " ").trim();
-    for (const item of all.sort((a, b) => (a.meetingAt < b.meetingAt ? -1 : a.meetingAt > b.meetingAt ? 1 : 0))) latest.set(norm(item.text), item);
-    const items = [...latest.values()].reverse();
+    for (const item of all.sort((a, b) => (a.meetingAt < b.meetingAt ? -1 : a.meetingAt > b.meetingAt ? 1 : 0))) {
+      const key = norm(item.text);
+      const seen = byText.get(key);
+      if (!seen || item.done || !seen.done) byText.set(key, item);
+    }
+    const items = [...byText.values()].reverse();
     return filter.done === undefined ? items : items.filter((i) => i.done === filter.done);
   }
 

@@ -65,7 +65,7 @@ export function memoryRoutes(s: AppServices) {
         response: { 200: t.Object({ actionItems: t.Array(ActionItem) }) },
         detail: {
           summary: "Action items of the team's meetings (members only); ?done=false for the open ones",
-          description: "An item carried into a later meeting's agenda counts once, as it stands in the latest meeting holding it.",
+          description: "An item carried into a later meeting's agenda counts once: done when ticked in any meeting holding it, else as it stands in the latest.",
         },
       },
     )

@@ -56,6 +56,13 @@ describe.each(DB_KINDS)("meeting memory API on %s", (kind) => {
     expect(ticked.status).toBe(200);
     expect(ticked.body.actionItem).toMatchObject({ id: items[0].id, done: true });
     await eventually(() => expect(editor.text.toString()).toContain("- [x] Send the budget @ben"), { timeoutMs: 5_000 });
+    // The next meeting's notes, opened (seeded with its agenda's open copy), do not reopen it.
+    const nextNotes = notesProvider(server.url, next.code, { cookie: ben.cookie });
+    await nextNotes.synced();
+    expect(nextNotes.text.toString()).toContain("- [ ] Send the budget @ben");
+    nextNotes.destroy();
+    await eventually(async () => expect((await ben.get(`/api/teams/${team.id}/action-items?done=false`)).body.actionItems).toEqual([]), { timeoutMs: 5_000 });
+    expect((await ben.get(`/api/teams/${team.id}/action-items?done=true`)).body.actionItems).toMatchObject([{ id: items[0].id, done: true }]);
 
     // Validation, one error shape, and outsiders.
     const bad = await ben.patch(`/api/action-items/${items[0].id}`, { done: "yes" });
