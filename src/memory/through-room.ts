@@ -18,6 +18,14 @@ const syncFrame = (sub: number, payload: Uint8Array) => {
   return encoding.toUint8Array(e);
 };
 
+/** The room closed the socket: its refusals (4000 + an HTTP status) become the API's errors. */
+function refusal(code: number, reason: string): AppError {
+  if (code === 4401) return new AppError("UNAUTHENTICATED", reason || "Sign in to change these notes");
+  if (code === 4403 || code === 4423) return new AppError("FORBIDDEN", reason || "You may not change these notes now");
+  if (code === 4404) return new AppError("NOT_FOUND", "Meeting not found");
+  return new AppError("UNAVAILABLE", "The meeting's notes are not reachable now; try again");
+}
+
 /**
  * Edits a meeting's notes the way an editor does: as one more y-websocket client of the meeting's
  * room, wherever the room lives (the directory relays to the owning node, or loads the room here;
@@ -34,7 +42,7 @@ export async function editThroughRoom(
   const pollMs = options.pollMs ?? 50;
   const doc = new Y.Doc();
   let waiting: ((payload: Uint8Array) => void) | null = null;
-  let closedWith: string | null = null;
+  let closedWith: AppError | null = null;
   const conn: Connection = {
     id: `http-${crypto.randomUUID()}`,
     send(data) {
@@ -50,8 +58,8 @@ export async function editThroughRoom(
         w(payload);
       } else if (sub === SYNC_UPDATE) Y.applyUpdate(doc, payload, "room");
     },
-    close(_code, reason) {
-      closedWith = reason || "closed";
+    close(code, reason) {
+      closedWith = refusal(code, reason);
       waiting?.(new Uint8Array());
     },
   };
@@ -60,14 +68,14 @@ export async function editThroughRoom(
   /** Asks the room for what it holds beyond `vector`. */
   const ask = (vector: Uint8Array) =>
     new Promise<Uint8Array>((resolve, reject) => {
-      if (closedWith) return reject(new AppError("UNAVAILABLE", "The meeting's notes are not reachable now; try again"));
+      if (closedWith) return reject(closedWith);
       const timer = setTimeout(() => {
         waiting = null;
         reject(new AppError("UNAVAILABLE", "The meeting's notes did not answer in time; try again"));
       }, Math.max(1, deadline - Date.now()));
       waiting = (payload) => {
         clearTimeout(timer);
-        if (closedWith) reject(new AppError("UNAVAILABLE", "The meeting's notes are not reachable now; try again"));
+        if (closedWith) reject(closedWith);
         else resolve(payload);
       };
       sink.frame(syncFrame(SYNC_STEP1, vector));
