@@ -191,7 +191,7 @@ function Memory({ t }: { t: Timeline }) {
                     <span style={{ width: `${totalTalk ? (x.ms / totalTalk) * 100 : 0}%`, background: color(x.participantId) }} />
                   </span>
                   <span class="talk-figures" data-talk-ms={x.ms}>
-                    {formatOffset(x.ms)} · {Math.round(x.share * 100)}% · {x.turns} {x.turns === 1 ? "turn" : "turns"}
+                    {formatOffset(Math.round(x.ms / 1000) * 1000)} · {Math.round(x.share * 100)}% · {x.turns} {x.turns === 1 ? "turn" : "turns"}
                   </span>
                 </li>
               ))}
@@ -211,8 +211,17 @@ function Memory({ t }: { t: Timeline }) {
                   <span class="attendee">{p.name}</span>
                   {!p.userId && <span class="badge">guest</span>}
                   <span class="muted">
-                    <time dateTime={p.joinedAt}>{clock.format(new Date(p.joinedAt))}</time> –{" "}
-                    {p.leftAt ? <time dateTime={p.leftAt}>{clock.format(new Date(p.leftAt))}</time> : "the end"}
+                    <time dateTime={p.joinedAt} title={clock.format(new Date(p.joinedAt))}>
+                      {start !== null ? formatOffset(Date.parse(p.joinedAt) - start) : clock.format(new Date(p.joinedAt))}
+                    </time>{" "}
+                    –{" "}
+                    {p.leftAt ? (
+                      <time dateTime={p.leftAt} title={clock.format(new Date(p.leftAt))}>
+                        {start !== null ? formatOffset(Date.parse(p.leftAt) - start) : clock.format(new Date(p.leftAt))}
+                      </time>
+                    ) : (
+                      "the end"
+                    )}
                   </span>
                 </li>
               ))}

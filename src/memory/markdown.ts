@@ -32,7 +32,7 @@ export function renderMarkdown(t: Timeline, options: { teamName: string | null; 
   if (t.talk.length === 0) out.push("No speech was recorded.");
   else {
     out.push("| Person | Talk time | Share | Turns |", "|---|---|---|---|");
-    for (const x of t.talk) out.push(`| ${escapeInline(name.get(x.participantId) ?? "?")} | ${formatOffset(x.ms)} | ${Math.round(x.share * 100)}% | ${x.turns} |`);
+    for (const x of t.talk) out.push(`| ${escapeInline(name.get(x.participantId) ?? "?")} | ${formatOffset(Math.round(x.ms / 1000) * 1000)} | ${Math.round(x.share * 100)}% | ${x.turns} |`);
   }
   out.push("", "## Notes", "");
   if (t.lines.every((l) => l.text.trim() === "")) out.push("No notes were written.");

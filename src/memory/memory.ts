@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, isNotNull } from "drizzle-orm";
+import { and, asc, desc, eq, isNotNull, or, sql } from "drizzle-orm";
 import { normalizeCode } from "../codes.ts";
 import { schema, type Db } from "../db/index.ts";
 import { AppError, notFound } from "../errors.ts";
@@ -10,7 +10,7 @@ import { itemsOf, tick } from "./action-items.ts";
 import { renderMarkdown } from "./markdown.ts";
 import { editThroughRoom } from "./through-room.ts";
 
-const { meetings, attendance, speakerSegments, recordings, notes, teams: teamsTable } = schema;
+const { meetings, attendance, speakerSegments, recordings, notes, noteUpdates, teams: teamsTable } = schema;
 
 export interface TimelineParticipant {
   id: string;
@@ -192,7 +192,13 @@ export function createMemory(deps: MemoryDeps) {
       .select({ meeting: meetings })
       .from(meetings)
       .innerJoin(notes, eq(notes.meetingId, meetings.id))
-      .where(eq(meetings.teamId, teamId))
+      .where(
+        and(
+          eq(meetings.teamId, teamId),
+          // Only notes that hold a box, or have changes not yet compacted into their text: the rest hold no items.
+          or(sql`${notes.text} ~ '\\[[ xX]\\]'`, sql`exists (select 1 from ${noteUpdates} where ${noteUpdates.noteId} = ${notes.id})`),
+        ),
+      )
       .orderBy(desc(meetings.createdAt))
       .limit(MAX_TEAM_MEETINGS);
     const all: ActionItem[] = [];
