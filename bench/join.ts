@@ -19,6 +19,10 @@
  *    The two paths alternate join by join (their order swapped every round) with both publishers
  *    up throughout, so both see the same background load; a couple of warm-up joins per path are
  *    not counted.
+ * 2b. Through the lobby: a signed-in host's meeting with the lobby on, the host publishing from the
+ *    real page and a second socket of the same host admitting each knock the moment it hears it
+ *    (the machinery's cost, not a person's reaction time). Per join, as for 1: goto, name, Join →
+ *    `lobby.waiting` (knock) → `welcome` (admitted) → first remote frame. It rotates with 1 and 2.
  * 3. p50 / p95 of each, the ratio Dictate / bare, and whether the aim holds (Dictate within 1.25×
  *    of bare, p50 under 500 ms). A median breakdown per milestone shows where the time goes.
  * 4. CPU with 2, 4 and 6 participants in one Dictate meeting (all on the real page, all publishing
@@ -159,9 +163,9 @@ interface Report {
   chromium?: string;
   dictatePublisherUpMs?: number;
   barePublisherUpMs?: number;
-  joins?: { dictate: JoinSample[]; bare: JoinSample[] };
-  warmups?: { dictate: JoinSample[]; bare: JoinSample[] };
-  joinFailures?: { dictate: string[]; bare: string[] };
+  joins?: { dictate: JoinSample[]; bare: JoinSample[]; lobby?: JoinSample[] };
+  warmups?: { dictate: JoinSample[]; bare: JoinSample[]; lobby?: JoinSample[] };
+  joinFailures?: { dictate: string[]; bare: string[]; lobby?: string[] };
   joinsStoppedEarly?: string | null;
   cpu?: CpuSample[];
   serverExit?: unknown;
@@ -259,13 +263,26 @@ const stats = (xs: JoinSample[]) => {
 const d = stats(joins.dictate);
 const b = stats(joins.bare);
 const failed = report.joinFailures ?? { dictate: [], bare: [] };
+const lobbyJoins = joins.lobby ?? [];
+const l = stats(lobbyJoins);
 
-console.log(`\n## Join to first remote frame (ms from page.goto start, ${d.n} + ${b.n} joins, alternating)\n`);
+console.log(`\n## Join to first remote frame (ms from page.goto start, ${d.n} + ${b.n} + ${l.n} joins, Dictate, bare and lobby in rotation)\n`);
 console.log(`| path | joins | p50 ms | p95 ms | min ms | max ms | failed |`);
 console.log(`|---|---|---|---|---|---|---|`);
 console.log(`| Dictate: /m/<code>, guest name + Join (also publishes its own camera) | ${d.n} | ${fmt(d.p50)} | ${fmt(d.p95)} | ${fmt(d.min)} | ${fmt(d.max)} | ${failed.dictate.length} |`);
 console.log(`| bare: raw WebRTC page + janode joinSubscriber/start, same Janus | ${b.n} | ${fmt(b.p50)} | ${fmt(b.p95)} | ${fmt(b.min)} | ${fmt(b.max)} | ${failed.bare.length} |`);
 console.log(`| ratio Dictate / bare | | ${fmt(d.p50 / b.p50, 2)}× | ${fmt(d.p95 / b.p95, 2)}× | | | |`);
+console.log(`| Dictate through the lobby: /m/<code> with the lobby on, name + Join, knock, a host socket admits at once | ${l.n} | ${fmt(l.p50)} | ${fmt(l.p95)} | ${fmt(l.min)} | ${fmt(l.max)} | ${(failed.lobby ?? []).length} |`);
+console.log(`| ratio lobby / direct Dictate | | ${fmt(l.p50 / d.p50, 2)}× | ${fmt(l.p95 / d.p95, 2)}× | | | |`);
+// The lobby's own part: knock heard (lobby.waiting) → admitted (welcome) → first remote frame.
+const part = (xs: JoinSample[], from: (x: JoinSample) => number | null, to: (x: JoinSample) => number | null) =>
+  xs.map((x) => (from(x) === null || to(x) === null ? null : to(x)! - from(x)!));
+const knockToAdmit = part(lobbyJoins, (x) => x.waiting, (x) => x.welcome);
+const admitToFrame = part(lobbyJoins, (x) => x.welcome, (x) => x.firstFrame);
+const knockToFrame = part(lobbyJoins, (x) => x.waiting, (x) => x.firstFrame);
+const directWelcomeToFrame = part(joins.dictate, (x) => x.welcome, (x) => x.firstFrame);
+console.log(`
+Lobby (page clock, ${lobbyJoins.length} joins): knock → admitted p50 ${fmt(median(knockToAdmit))} ms (p95 ${fmt(percentile(sortedOf(knockToAdmit), 0.95))}); admitted → first remote frame p50 ${fmt(median(admitToFrame))} ms (p95 ${fmt(percentile(sortedOf(admitToFrame), 0.95))}); knock → first remote frame p50 ${fmt(median(knockToFrame))} ms (p95 ${fmt(percentile(sortedOf(knockToFrame), 0.95))}). Direct join, welcome → first remote frame p50 ${fmt(median(directWelcomeToFrame))} ms`);
 
 console.log(`\nMedian milestones, ms from page.goto start (in-page stamps: the page's epoch clock minus the driver's; – : no such step):\n`);
 const MILESTONES: [keyof JoinSample, string][] = [

@@ -28,9 +28,10 @@ export class BareJanus {
     readonly room: number,
   ) {}
 
-  static async connect(url: string): Promise<BareJanus> {
+  /** `apiSecret`: the embedded Janus's `api_secret` (janode sends it as `apisecret` on every request). */
+  static async connect(url: string, apiSecret?: string): Promise<BareJanus> {
     Janode.Logger.setLevel("none");
-    const connection = await timed(Janode.connect({ address: { url }, retry_time_secs: 0, max_retries: 0 }), "connect");
+    const connection = await timed(Janode.connect({ address: { url, ...(apiSecret ? { apisecret: apiSecret } : {}) }, retry_time_secs: 0, max_retries: 0 }), "connect");
     try {
       const session = await timed(connection.create(20), "create session");
       const manager = await timed(session.attach(VideoRoomPlugin), "attach manager");

@@ -113,6 +113,8 @@ export interface JoinSample {
   wsCreated: number | null;
   wsOpen: number | null;
   welcome: number | null;
+  /** Lobby joins only: `lobby.waiting` received (knocked). */
+  waiting: number | null;
   offerMessage: number | null;
   gum: number | null;
   gumDone: number | null;
@@ -141,6 +143,7 @@ function toSample(t0Epoch: number, t0: number, arrived: number, loaded: number, 
     wsCreated: rel(marks.wsCreatedAt),
     wsOpen: rel(marks.wsOpenAt),
     welcome: rel(marks.welcomeAt),
+    waiting: rel(marks.waitingAt),
     offerMessage: rel(marks.offerMessageAt),
     gum: rel(marks.gumAt),
     gumDone: rel(marks.gumDoneAt),
@@ -245,6 +248,8 @@ try {
   const wsPort = /ws_port\s*=\s*(\d+)/.exec(readFileSync(join(janusDir, "conf", "janus.transport.websockets.jcfg"), "utf8"))?.[1];
   if (!wsPort) throw new Error("cannot find the embedded Janus's ws_port");
   const janusUrl = `ws://127.0.0.1:${wsPort}`;
+  // The embedded Janus refuses requests without its per-start api_secret, written in its own config.
+  const apiSecret = /api_secret\s*=\s*"([^"]+)"/.exec(readFileSync(join(janusDir, "conf", "janus.jcfg"), "utf8"))?.[1];
   results.janus = { pid: janusPid(), url: janusUrl };
   step(`server pid ${serverPid} ready on ${base}; embedded Janus pid ${janusPid()} at ${janusUrl}`);
 
@@ -287,9 +292,52 @@ try {
   );
   results.dictatePublisherUpMs = Math.round(performance.now() - pubStarted);
 
+  // --- The lobby path: a signed-in host's meeting with the lobby on; the host publishes from the
+  // real page, and a host socket of the same user admits every knock the moment it hears it (the
+  // machinery's cost, not a person's reaction time). ---
+  step("lobby meeting: a signed-in host publishes; a host socket admits each knock at once");
+  const hostHandle = `bench${Date.now().toString(36)}`;
+  const signup = await fetch(`${base}/api/auth/signup`, {
+    method: "POST",
+    headers: { "content-type": "application/json", origin: base },
+    body: JSON.stringify({ email: `${hostHandle}@example.test`, username: hostHandle, password: "correct horse battery staple" }),
+  });
+  if (signup.status !== 201) throw new Error(`host signup: ${signup.status} ${await signup.text()}`);
+  const hostCookie = (signup.headers.get("set-cookie") ?? "").split(";")[0]!;
+  const lobbyMeeting = (await (
+    await fetch(`${base}/api/meetings`, { method: "POST", headers: { "content-type": "application/json", origin: base, cookie: hostCookie }, body: JSON.stringify({ lobby: true }) })
+  ).json()) as { meeting: { code: string; lobby: boolean } };
+  if (!lobbyMeeting.meeting.lobby) throw new Error("the lobby meeting has no lobby");
+  const lobbyUrl = `${base}/m/${lobbyMeeting.meeting.code}`;
+  const hostContext = await newInstrumentedContext(b);
+  const [name, value] = [hostCookie.slice(0, hostCookie.indexOf("=")), hostCookie.slice(hostCookie.indexOf("=") + 1)];
+  await hostContext.addCookies([{ name, value, url: base }]);
+  const lobbyHost = await hostContext.newPage();
+  watchErrors(lobbyHost, "lobby host");
+  await lobbyHost.goto(lobbyUrl);
+  await lobbyHost.getByRole("button", { name: "Join meeting" }).click();
+  await lobbyHost.locator('figure[data-self="true"]').waitFor({ timeout: 15_000 });
+  await until(
+    "the lobby host's camera to connect",
+    () => lobbyHost.evaluate(() => ((window as any).__pcs as any[]).some((pc) => !pc.__benchSubscriber && pc.connectionState === "connected")),
+    15_000,
+  );
+  const admitter = new WebSocket(`${base.replace(/^http/, "ws")}/ws/meetings/${lobbyMeeting.meeting.code}`, { headers: { cookie: hostCookie, origin: base } } as never);
+  await new Promise<void>((resolve, reject) => {
+    admitter.onopen = () => resolve();
+    admitter.onerror = () => reject(new Error("the admitting host socket did not open"));
+  });
+  admitter.onmessage = (e) => {
+    const m = JSON.parse(String(e.data)) as { type: string; entry?: { id: string } };
+    if (m.type === "lobby.knock" && m.entry) admitter.send(JSON.stringify({ type: "lobby.admit", participantId: m.entry.id }));
+  };
+  admitter.send(JSON.stringify({ type: "hello" }));
+  await until("the host page to show the admitting socket", async () => (await lobbyHost.locator("figure").count()) === 2, 15_000);
+  const lobbyTiles = await lobbyHost.locator("figure").count();
+
   step("bare publisher (raw WebRTC page + janode) on the same Janus");
   const bareStarted = performance.now();
-  bare = await BareJanus.connect(janusUrl);
+  bare = await BareJanus.connect(janusUrl, apiSecret);
   const bareJanus = bare;
   const barePubContext = await b.newContext({ viewport: VIEWPORT });
   const barePublished: { up: Promise<void> | null } = { up: null };
@@ -334,6 +382,34 @@ try {
     }
   };
 
+  /** Opens the lobby meeting as a guest: knock, admitted by the host socket, then the host's video. */
+  const lobbyJoin = async (index: number): Promise<JoinSample> => {
+    const context = await newInstrumentedContext(b);
+    try {
+      const first = deferred<{ at: number; marks: JoinMarks }>();
+      await context.exposeFunction("benchFirstFrame", (json: string) => first.resolve({ at: performance.now(), marks: JSON.parse(json) }));
+      const page = await context.newPage();
+      watchErrors(page, `lobby joiner ${index}`);
+      const t0 = performance.now();
+      const t0Epoch = performance.timeOrigin + t0;
+      await page.goto(lobbyUrl);
+      const loaded = performance.now();
+      await page.getByLabel("Your name").fill(`Knocker ${index}`);
+      await page.getByRole("button", { name: "Join meeting" }).click();
+      const clicked = performance.now();
+      const { at, marks } = await withTimeout(first.promise, JOIN_TIMEOUT_MS, "the first remote frame (lobby)");
+      marks.decodedAt = await decodedLater(page);
+      const sample = toSample(t0Epoch, t0, at, loaded, clicked, marks);
+      if (sample.waiting === null) throw new Error("the joiner never waited in the lobby");
+      return sample;
+    } finally {
+      await context.close().catch(() => undefined);
+      await until("the knocker to leave the host's grid", async () => (await lobbyHost.locator("figure").count()) === lobbyTiles, 15_000).catch((err) =>
+        step(`WARNING: ${(err as Error).message}`),
+      );
+    }
+  };
+
   const bareJoin = async (index: number): Promise<JoinSample> => {
     const context = await newInstrumentedContext(b);
     const sub = bareJanus.subscriber();
@@ -358,12 +434,12 @@ try {
     }
   };
 
-  const samples: Record<"dictate" | "bare", JoinSample[]> = { dictate: [], bare: [] };
-  const warmups: Record<"dictate" | "bare", JoinSample[]> = { dictate: [], bare: [] };
-  const failures: Record<"dictate" | "bare", string[]> = { dictate: [], bare: [] };
-  const inARow = { dictate: 0, bare: 0 };
-  const run = { dictate: dictateJoin, bare: bareJoin };
-  step(`joins: ${WARMUP} warm-up + ${JOINS} measured per path, alternating Dictate and bare`);
+  const samples: Record<"dictate" | "bare" | "lobby", JoinSample[]> = { dictate: [], bare: [], lobby: [] };
+  const warmups: Record<"dictate" | "bare" | "lobby", JoinSample[]> = { dictate: [], bare: [], lobby: [] };
+  const failures: Record<"dictate" | "bare" | "lobby", string[]> = { dictate: [], bare: [], lobby: [] };
+  const inARow = { dictate: 0, bare: 0, lobby: 0 };
+  const run = { dictate: dictateJoin, bare: bareJoin, lobby: lobbyJoin };
+  step(`joins: ${WARMUP} warm-up + ${JOINS} measured per path, rotating Dictate, bare and lobby`);
   let stoppedEarly: string | null = null;
   for (let i = 0; i < WARMUP + JOINS; i++) {
     if (elapsed() > JOINS_DEADLINE_MS) {
@@ -372,7 +448,8 @@ try {
       break;
     }
     // Alternate which path goes first, so neither always follows the other.
-    const order = i % 2 === 0 ? (["dictate", "bare"] as const) : (["bare", "dictate"] as const);
+    const orders = [["dictate", "bare", "lobby"], ["bare", "lobby", "dictate"], ["lobby", "dictate", "bare"]] as const;
+    const order = orders[i % 3]!;
     const line: string[] = [];
     for (const path of order) {
       if (inARow[path] >= MAX_FAILURES_IN_A_ROW) continue;
@@ -396,6 +473,8 @@ try {
   results.joinFailures = failures;
   results.joinsStoppedEarly = stoppedEarly;
 
+  admitter.close(1000);
+  await hostContext.close().catch(() => undefined);
   step("bare path done: closing its publisher and room");
   await barePubContext.close().catch(() => undefined);
   await bareJanus.close();

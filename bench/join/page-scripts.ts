@@ -27,6 +27,8 @@ export interface JoinMarks {
   wsCreatedAt: number | null;
   wsOpenAt: number | null;
   welcomeAt: number | null;
+  /** Lobby joins only: `lobby.waiting` arrived (the knock was heard; `welcome` follows the host's admit). */
+  waitingAt: number | null;
   offerMessageAt: number | null;
   /** Dictate only: getUserMedia was called, and resolved (the joiner's own camera). */
   gumAt: number | null;
@@ -55,7 +57,7 @@ export interface JoinMarks {
 export const INSTRUMENT = `(() => {
   const T = () => performance.timeOrigin + performance.now();
   const marks = { navStart: performance.timeOrigin, promptAt: null, submitAt: null,
-    wsCreatedAt: null, wsOpenAt: null, welcomeAt: null, offerMessageAt: null, gumAt: null, gumDoneAt: null, offerAt: null, answerAt: null, gatheredAt: null, trackAt: null,
+    wsCreatedAt: null, wsOpenAt: null, welcomeAt: null, waitingAt: null, offerMessageAt: null, gumAt: null, gumDoneAt: null, offerAt: null, answerAt: null, gatheredAt: null, trackAt: null,
     connectedAt: null, firstFrameAt: null, frameReceivedAt: null, decodedAt: null, width: 0, height: 0 };
   window.__benchMarks = marks;
   // The meeting page's name prompt and its submission (nothing of the kind on the bare page).
@@ -78,6 +80,7 @@ export const INSTRUMENT = `(() => {
       this.addEventListener("message", (e) => {
         if (typeof e.data !== "string") return;
         if (marks.welcomeAt === null && e.data.includes('"type":"welcome"')) marks.welcomeAt = T();
+        if (marks.waitingAt === null && e.data.includes('"type":"lobby.waiting"')) marks.waitingAt = T();
         if (marks.offerMessageAt === null && e.data.includes('"type":"media.offer"')) marks.offerMessageAt = T();
       });
     }
