@@ -13,6 +13,9 @@ import { janusCode, toAppError, withTimeout } from "./janus-errors.ts";
 import { JanusRoom } from "./janus-room.ts";
 import type { MediaRoom, MediaServer } from "./media-server.ts";
 
+/** Opus packets (20 ms each) Janus averages the audio level over before it says someone talks. */
+const TALKING_PACKETS = 50;
+
 export interface JanusMediaServerOptions {
   /** The Janus WebSocket URL; a function is read again at every (re)connection (the embedded Janus may move). */
   url: string | (() => string);
@@ -162,7 +165,7 @@ export function createJanusMediaServer(options: JanusMediaServerOptions): JanusM
             videocodec: "vp8",
             talking_events: true,
             // ~1 s of speech (50 Opus packets) before "talking": fast enough for a speaker highlight.
-            talking_packets_threshold: 50,
+            talking_packets_threshold: TALKING_PACKETS,
             fir_freq: 10,
             permanent: false,
             // Listed (the API is the app's alone), so `list` shows operators what is running.
@@ -205,6 +208,9 @@ export function createJanusMediaServer(options: JanusMediaServerOptions): JanusM
     get available() {
       return link !== null;
     },
+    // Janus averages the level over windows of TALKING_PACKETS packets (20 ms of Opus each) and says
+    // "talking" at the end of the first loud window.
+    talkingLeadMs: TALKING_PACKETS * 20,
 
     async ready(timeoutMs = requestTimeoutMs) {
       let timer: ReturnType<typeof setTimeout> | undefined;

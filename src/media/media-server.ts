@@ -103,4 +103,9 @@ export interface MediaServer {
   onStatus(listener: (up: boolean) => void): () => void;
   /** Destroys every room and disconnects; nothing keeps running afterwards. */
   close(): Promise<void>;
+  /**
+   * How long before a `talking` event the speech began: the SFU says so only after a whole window
+   * of loud audio (0 or absent: at once). The speaker timeline starts segments that much earlier.
+   */
+  readonly talkingLeadMs?: number;
 }

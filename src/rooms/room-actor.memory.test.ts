@@ -65,6 +65,28 @@ describe("room memory (speaker timeline, attendance)", () => {
     expect(clock.pending()).toBe(0);
   });
 
+  test("segments start a detection window before the SFU's talking event, never before the same person's last one ended", async () => {
+    const clock = createManualClock(10_000);
+    const records = fakeRecords();
+    const memory = createRoomMemory("m", { clock, logger: createLogger("silent"), records, leadMs: 1_000 });
+    const ana = { userId: null, name: "Ana" };
+    memory.talking("a", ana, true); // heard at 10 s: she began at 9 s
+    clock.advance(3_000);
+    memory.talking("a", ana, false); // 13 s
+    clock.advance(1_500);
+    memory.talking("a", ana, true); // heard at 14.5 s: began 13.5 s, within a second of 13 s: one turn
+    clock.advance(2_000);
+    memory.talking("a", ana, false); // 16.5 s
+    clock.advance(3_500);
+    memory.talking("a", ana, true); // heard at 20 s: began 19 s, a new turn
+    clock.advance(1_000);
+    await memory.dispose();
+    expect(records.batches.flatMap((b) => b.segments).map((s) => [s.startedAt, s.endedAt])).toEqual([
+      [9_000, 16_500],
+      [19_000, 21_000],
+    ]);
+  });
+
   test("a failed write is tried again, and dispose closes open segments and stays", async () => {
     const clock = createManualClock(0);
     const records = fakeRecords();

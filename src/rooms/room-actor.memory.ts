@@ -47,8 +47,12 @@ interface Stay extends AttendanceRow {
  * mailbox makes without waiting; the rows go to the database in batches from a timer (and on
  * dispose), so a meeting of six people for an hour costs a few hundred short inserts.
  */
-export function createRoomMemory(meetingId: string, deps: { clock: Clock; logger: Logger; records: MemoryRecords; flushMs?: number; joinMs?: number }) {
+export function createRoomMemory(
+  meetingId: string,
+  deps: { clock: Clock; logger: Logger; records: MemoryRecords; flushMs?: number; joinMs?: number; /** How long before a talking event the speech began (MediaServer.talkingLeadMs). */ leadMs?: number },
+) {
   const joinMs = deps.joinMs ?? SEGMENT_JOIN_MS;
+  const leadMs = deps.leadMs ?? 0;
   const flushMs = deps.flushMs ?? MEMORY_FLUSH_MS;
   const open = new Map<string, { who: Who; startedAt: number }>();
   /** Closed segments not yet written; the last of each person's is held until a gap could no longer join it. */
@@ -72,12 +76,14 @@ export function createRoomMemory(meetingId: string, deps: { clock: Clock; logger
     const now = deps.clock.now();
     if (on) {
       if (open.has(participantId)) return;
+      // The speech began a detection window before the SFU said so (but not before the last segment ended).
+      const began = now - leadMs;
       // Speech resuming within the gap continues the last segment instead of starting a turn.
       const i = closed.findLastIndex((s) => s.participantId === participantId);
-      if (i >= 0 && now - closed[i]!.endedAt < joinMs) {
+      if (i >= 0 && began - closed[i]!.endedAt < joinMs) {
         const [last] = closed.splice(i, 1);
         open.set(participantId, { who, startedAt: last!.startedAt });
-      } else open.set(participantId, { who, startedAt: now });
+      } else open.set(participantId, { who, startedAt: Math.max(began, i >= 0 ? closed[i]!.endedAt : began) });
       return schedule();
     }
     const seg = open.get(participantId);

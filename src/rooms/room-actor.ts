@@ -158,7 +158,7 @@ export function createRoomActor(meeting: RoomMeeting, deps: RoomDeps) {
   let emptyTimer: unknown = null;
   let startedRecorded = false;
   let disposing: Promise<void> | null = null;
-  const memory = deps.memory ? createRoomMemory(meeting.id, { clock: deps.clock, logger: log, records: deps.memory }) : null;
+  const memory = deps.memory ? createRoomMemory(meeting.id, { clock: deps.clock, logger: log, records: deps.memory, leadMs: deps.media?.talkingLeadMs }) : null;
 
   const mailbox = createMailbox((err, label) => log.error({ err, label }, "room handler failed"));
   const notes = createRoomNotes(meeting, {

@@ -33,6 +33,10 @@ describe.skipIf(!canRun)("the meeting's memory (Chromium + Janus in a network na
     expect(r.error ?? null).toBeNull();
     expect(r.ok).toBe(true);
     console.log(`speaking seen: ${r.speakingSeen?.length} ${JSON.stringify(r.speakingSeen?.slice(0, 4))}; levels while Ana speaks: ${JSON.stringify(r.levelsWhileAnaSpeaks)}`);
+    const t0 = Date.parse(r.timeline.startedAt);
+    const seg = (id: string) => r.timeline.segments.filter((x: any) => x.participantId === id);
+    const lag = (id: string, on: number, off: number) => seg(id).length ? `start +${seg(id)[0].startMs + t0 - on} ms, end +${seg(id).at(-1).endMs + t0 - off} ms` : "none";
+    console.log(`detection lag: Ana ${lag(r.anaId, r.anaOn, r.anaOff)}; Ben ${lag(r.benId, r.benOn, r.benOff)}`);
     const talk = r.timeline.talk.map((x: any) => `${x.participantId === r.anaId ? "Ana" : x.participantId === r.benId ? "Ben" : x.participantId} ${x.ms} ms in ${x.turns}`);
     console.log(
       `talk: ${talk.join(", ")} (unmuted: Ana ${r.anaOff - r.anaOn} ms, Ben ${r.benOff - r.benOn} ms); segments ${JSON.stringify(r.timeline.segments)}; ` +

@@ -2,7 +2,8 @@
  * Runs INSIDE the network namespace that meeting-memory.e2e.test.ts creates (never start it
  * otherwise): the real server (`bun src/main.ts`, embedded Janus, PGlite) and two Chromiums whose
  * fake microphone plays a voice-like file (a buzzy tone at speech pitch, swelling three times a
- * second). Ana and Ben, members of a team, join its meeting with their microphones muted; Ana
+ * second). Ana and Ben, members of a team, join its meeting with their microphones muted (from the
+ * pre-join screen, so nothing is heard before the test says so); Ana
  * records from her page. Ana unmutes and speaks ~6 s, mutes; then Ben does the same. Notes lines are
  * typed (through the stock y-websocket provider, as Ana) at moments the scenario notes. Everyone
  * leaves, the room saves, the recording is processed; then the timeline is read, and the meeting's
@@ -154,6 +155,12 @@ try {
       if (String(payload).includes('"speaking"')) speakingSeen.push(`${Date.now()} ${String(payload)}`);
     }));
     await page.goto(`/m/${meeting.code}`);
+    // Muted from the start: nobody is heard before the test says so.
+    const mute = page.getByRole("group", { name: "Before joining" }).getByRole("button", { name: "Mute microphone" });
+    await mute.waitFor({ timeout: 20_000 });
+    await page.waitForFunction(() => !(document.querySelector('[aria-label="Mute microphone"]') as HTMLButtonElement | null)?.disabled, undefined, { timeout: 20_000 });
+    await mute.click();
+    await page.getByRole("group", { name: "Before joining" }).getByRole("button", { name: "Unmute microphone" }).waitFor();
     await page.getByRole("button", { name: "Join meeting" }).click();
     await page.getByRole("toolbar", { name: "Meeting controls" }).waitFor({ timeout: 20_000 });
     return page;
@@ -178,7 +185,7 @@ try {
   const benContext = await contextFor(ben);
   const [anaPage, benPage] = await Promise.all([join_(anaContext), join_(benContext)]);
   const micButton = (page: Page, name: "Mute microphone" | "Unmute microphone") => page.getByRole("toolbar", { name: "Meeting controls" }).getByRole("button", { name });
-  await Promise.all([anaPage, benPage].map((p) => micButton(p, "Mute microphone").click()));
+  await Promise.all([anaPage, benPage].map((p) => micButton(p, "Unmute microphone").waitFor()));
   await until("video both ways", async () => (await framesDecoded(anaPage)) > 0 && (await framesDecoded(benPage)) > 0, 30_000, 200);
   const ids = await anaPage.evaluate(() => [...document.querySelectorAll('figure[data-kind="camera"]')].map((f) => ({ id: f.getAttribute("data-participant-id"), self: f.getAttribute("data-self") })));
   results.anaId = ids.find((x) => x.self === "true")?.id;
