@@ -98,15 +98,36 @@ export async function cacheTemplate(template: Uint8Array, key = templateKey()): 
 
 /**
  * Unpacks a template into `dir`, which must not exist yet or be empty. It is unpacked beside it
- * and renamed into place, so a start killed half-way leaves no folder that looks like a database.
+ * and renamed into place, so a start killed half-way leaves no folder that looks like a database
+ * (only a `<dir>.unpacking-<pid>` beside it, which nothing reads).
  */
 export function unpackTemplate(template: Uint8Array, dir: string): void {
   const tar = Bun.zstdDecompressSync(template);
   const tmp = `${dir}.unpacking-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true, mode: 0o700 });
+  try {
+    writeEntries(tar, tmp);
+  } catch (err) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw err;
+  }
+  // rename(2) replaces an empty directory and refuses a non-empty one: a database that another
+  // start put there meanwhile is kept (and ours dropped), never overwritten.
+  try {
+    renameSync(tmp, dir);
+  } catch (err) {
+    rmSync(tmp, { recursive: true, force: true });
+    const code = (err as NodeJS.ErrnoException).code;
+    if ((code === "ENOTEMPTY" || code === "EEXIST") && existsSync(join(dir, "PG_VERSION"))) return;
+    throw err;
+  }
+}
+
+/** Writes the archive's files and folders under `root`. */
+function writeEntries(tar: Uint8Array, root: string): void {
   for (const entry of readTar(tar)) {
-    const path = join(tmp, entry.name);
+    const path = join(root, entry.name);
     if (entry.dir) {
       mkdirSync(path, { recursive: true, mode: 0o700 });
       continue;
@@ -120,9 +141,6 @@ export function unpackTemplate(template: Uint8Array, dir: string): void {
       closeSync(fd);
     }
   }
-  // rename(2) replaces an empty directory; a non-empty one is refused by the caller beforehand.
-  rmSync(dir, { recursive: true, force: true });
-  renameSync(tmp, dir);
 }
 
 interface TarEntry {
@@ -144,7 +162,8 @@ function* readTar(tar: Uint8Array): Generator<TarEntry> {
     const size = parseInt(text(offset + 124, 12).trim() || "0", 8);
     const type = String.fromCharCode(tar[offset + 156]!);
     const magic = text(offset + 257, 6);
-    const prefix = magic.startsWith("ustar") ? text(offset + 345, 155) : "";
+    // POSIX ustar ("ustar\0") has a name prefix field; old GNU tar ("ustar  ") keeps times there.
+    const prefix = magic === "ustar" ? text(offset + 345, 155) : "";
     const raw = (prefix ? `${prefix}/` : "") + text(offset, 100);
     const name = raw.replace(/^\/+/, "").replace(/\/+$/, "");
     if (!name || name.split("/").some((part) => part === ".." || part === "")) throw new Error(`PGlite template: bad entry name "${raw}"`);
