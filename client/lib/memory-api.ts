@@ -14,8 +14,9 @@ export const recordingMediaUrl = (id: string) => `/api/recordings/${encodeURICom
 
 /** `m:ss`, or `h:mm:ss` from an hour on. */
 export function formatOffset(ms: number): string {
-  const sign = ms < 0 ? "-" : "";
   const total = Math.floor(Math.abs(ms) / 1000);
+  // A join a few milliseconds before the meeting was marked started reads 0:00, not -0:00.
+  const sign = ms < 0 && total > 0 ? "-" : "";
   const h = Math.floor(total / 3600);
   const m = Math.floor((total % 3600) / 60);
   const s = String(total % 60).padStart(2, "0");

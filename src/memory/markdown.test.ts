@@ -46,5 +46,6 @@ describe("the meeting as Markdown", () => {
     expect(formatOffset(59_999)).toBe("0:59");
     expect(formatOffset(3_723_000)).toBe("1:02:03");
     expect(formatOffset(-5_000)).toBe("-0:05");
+    expect(formatOffset(-5)).toBe("0:00");
   });
 });
