@@ -9,9 +9,10 @@
  *
  * Environment: DICTATE_E2E_WORK (a folder the test owns and deletes), TMPDIR inside it.
  */
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { RECORD_PEER_CONNECTIONS, voice, writeWav } from "../helpers/fake-media.ts";
 
 const ROOT = join(import.meta.dir, "../..");
 const work = process.env.DICTATE_E2E_WORK;
@@ -21,43 +22,8 @@ const elapsed = () => Math.round(performance.now() - started);
 const step = (what: string) => process.stderr.write(`[meeting-control-media ${(elapsed() / 1000).toFixed(1)}s] ${what}\n`);
 const results: Record<string, unknown> = {};
 
-// Chromium's own fake microphone beeps once a second; Gus speaks a voice-like signal instead (a
-// steady tone would be taken for noise by the browser's noise suppression), the others are silent.
-function writeWav(path: string, seconds: number, sample: (t: number) => number) {
-  const rate = 48_000;
-  const n = rate * seconds;
-  const buf = Buffer.alloc(44 + n * 2);
-  buf.write("RIFF", 0);
-  buf.writeUInt32LE(36 + n * 2, 4);
-  buf.write("WAVEfmt ", 8);
-  buf.writeUInt32LE(16, 16);
-  buf.writeUInt16LE(1, 20);
-  buf.writeUInt16LE(1, 22);
-  buf.writeUInt32LE(rate, 24);
-  buf.writeUInt32LE(rate * 2, 28);
-  buf.writeUInt16LE(2, 32);
-  buf.writeUInt16LE(16, 34);
-  buf.write("data", 36);
-  buf.writeUInt32LE(n * 2, 40);
-  for (let i = 0; i < n; i++) buf.writeInt16LE(Math.round(Math.max(-1, Math.min(1, sample(i / rate))) * 32_000), 44 + i * 2);
-  writeFileSync(path, buf);
-}
-const voice = (t: number) => {
-  const phase = 2 * Math.PI * (150 * t - (60 / (2 * Math.PI * 0.7)) * Math.cos(2 * Math.PI * 0.7 * t));
-  let s = 0;
-  for (let h = 1; h <= 6; h++) s += Math.sin(h * phase) / h;
-  const envelope = 0.55 + 0.45 * Math.abs(Math.sin(2 * Math.PI * 3 * t));
-  return 0.45 * envelope * s;
-};
-
 /** Records every PeerConnection the app creates, so the scenario can read their stats. */
-const INSTRUMENT = `(() => {
-  const OriginalPc = window.RTCPeerConnection;
-  window.__pcs = [];
-  window.RTCPeerConnection = class extends OriginalPc {
-    constructor(...args) { super(...args); window.__pcs.push(this); }
-  };
-})();`;
+const INSTRUMENT = RECORD_PEER_CONNECTIONS;
 
 /** What the host's page receives from one participant's camera audio: energy and packets so far. */
 async function inboundAudio(page: Page, participantId: string) {

@@ -7,9 +7,10 @@
  *
  * Environment: DICTATE_E2E_WORK (a folder the test owns and deletes), TMPDIR inside it.
  */
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
+import { voice, writeWav } from "../helpers/fake-media.ts";
 
 const ROOT = join(import.meta.dir, "../..");
 const work = process.env.DICTATE_E2E_WORK;
@@ -24,35 +25,6 @@ const SCREENSHOT_COPY = "/tmp/dictate-meeting.png";
 // Fake microphones: Chromium's own fake device beeps briefly once a second, too little for the
 // SFU's audio-level detection. Alice's browser "speaks" (a voiced, syllable-modulated signal; a
 // steady tone would be taken for noise by the browser's noise suppression); the others are silent.
-
-function writeWav(path: string, seconds: number, sample: (t: number) => number) {
-  const rate = 48_000;
-  const n = rate * seconds;
-  const buf = Buffer.alloc(44 + n * 2);
-  buf.write("RIFF", 0);
-  buf.writeUInt32LE(36 + n * 2, 4);
-  buf.write("WAVEfmt ", 8);
-  buf.writeUInt32LE(16, 16);
-  buf.writeUInt16LE(1, 20);
-  buf.writeUInt16LE(1, 22);
-  buf.writeUInt32LE(rate, 24);
-  buf.writeUInt32LE(rate * 2, 28);
-  buf.writeUInt16LE(2, 32);
-  buf.writeUInt16LE(16, 34);
-  buf.write("data", 36);
-  buf.writeUInt32LE(n * 2, 40);
-  for (let i = 0; i < n; i++) buf.writeInt16LE(Math.round(Math.max(-1, Math.min(1, sample(i / rate))) * 32_000), 44 + i * 2);
-  writeFileSync(path, buf);
-}
-
-/** A 150 Hz voice whose pitch wanders by ±60 Hz, with harmonics, its loudness pulsing like syllables. */
-const voice = (t: number) => {
-  const phase = 2 * Math.PI * (150 * t - (60 / (2 * Math.PI * 0.7)) * Math.cos(2 * Math.PI * 0.7 * t));
-  let s = 0;
-  for (let h = 1; h <= 6; h++) s += Math.sin(h * phase) / h;
-  const envelope = 0.55 + 0.45 * Math.abs(Math.sin(2 * Math.PI * 3 * t));
-  return 0.45 * envelope * s;
-};
 
 // ---------------------------------------------------------------------------------------------
 

@@ -15,6 +15,7 @@
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { RECORD_PEER_CONNECTIONS } from "../helpers/fake-media.ts";
 import { audit, screenshot } from "../helpers/browser.ts";
 import { notesProvider } from "../helpers/yjs.ts";
 
@@ -42,13 +43,7 @@ function run(cmd: string[]) {
   return r.stdout;
 }
 
-const INSTRUMENT = `(() => {
-  const OriginalPc = window.RTCPeerConnection;
-  window.__pcs = [];
-  window.RTCPeerConnection = class extends OriginalPc {
-    constructor(...args) { super(...args); window.__pcs.push(this); }
-  };
-})();`;
+const INSTRUMENT = RECORD_PEER_CONNECTIONS;
 
 async function framesDecoded(page: Page): Promise<number> {
   return page.evaluate(async () => {

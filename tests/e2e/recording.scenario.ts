@@ -12,6 +12,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
+import { RECORD_PEER_CONNECTIONS } from "../helpers/fake-media.ts";
 import { startTestS3, type TestS3 } from "../helpers/s3.ts";
 
 const ROOT = join(import.meta.dir, "../..");
@@ -47,13 +48,7 @@ async function framesDecoded(page: Page): Promise<number[]> {
   });
 }
 
-const INSTRUMENT = `(() => {
-  const OriginalPc = window.RTCPeerConnection;
-  window.__pcs = [];
-  window.RTCPeerConnection = class extends OriginalPc {
-    constructor(...args) { super(...args); window.__pcs.push(this); }
-  };
-})();`;
+const INSTRUMENT = RECORD_PEER_CONNECTIONS;
 
 /** A room socket opened from here, keeping every frame it receives. */
 async function roomSocket(url: string, headers: Record<string, string>) {
