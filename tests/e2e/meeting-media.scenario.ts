@@ -10,7 +10,7 @@
 import { copyFileSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
-import { voice, writeWav } from "../helpers/fake-media.ts";
+import { MEDIA_CHROMIUM_FLAGS, voice, writeWav } from "../helpers/fake-media.ts";
 
 const ROOT = join(import.meta.dir, "../..");
 const work = process.env.DICTATE_E2E_WORK;
@@ -242,19 +242,7 @@ try {
   const quiet = join(work, "silence.wav");
   writeWav(loud, 3, voice);
   writeWav(quiet, 1, () => 0);
-  const flags = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--use-fake-device-for-media-stream",
-    "--use-fake-ui-for-media-stream",
-    "--autoplay-policy=no-user-gesture-required",
-    "--disable-features=WebRtcHideLocalIpsWithMdns",
-  ];
+  const flags = MEDIA_CHROMIUM_FLAGS;
   const launch = async (wav: string) => {
     const b = await chromium.launch({ executablePath: "/usr/bin/chromium", headless: true, args: [...flags, `--use-file-for-fake-audio-capture=${wav}`] });
     browsers.push(b);

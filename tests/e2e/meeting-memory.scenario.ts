@@ -15,7 +15,7 @@
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
-import { RECORD_PEER_CONNECTIONS } from "../helpers/fake-media.ts";
+import { MEDIA_CHROMIUM_FLAGS, RECORD_PEER_CONNECTIONS } from "../helpers/fake-media.ts";
 import { audit, screenshot } from "../helpers/browser.ts";
 import { notesProvider } from "../helpers/yjs.ts";
 
@@ -129,12 +129,7 @@ try {
   const meeting = (await call(ana.cookie, "POST", "/api/meetings", { teamId: team.id, title: "Memory check" })).body.meeting;
   results.meetingCode = meeting.code;
 
-  const flags = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
-    "--autoplay-policy=no-user-gesture-required", "--disable-features=WebRtcHideLocalIpsWithMdns",
-    `--use-file-for-fake-audio-capture=${voice}`,
-  ];
+  const flags = [...MEDIA_CHROMIUM_FLAGS, `--use-file-for-fake-audio-capture=${voice}`];
   const contextFor = async (who: { token: string }) => {
     const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", headless: true, args: flags });
     browsers.push(browser);

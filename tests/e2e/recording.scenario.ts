@@ -12,7 +12,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
-import { RECORD_PEER_CONNECTIONS } from "../helpers/fake-media.ts";
+import { MEDIA_CHROMIUM_FLAGS, RECORD_PEER_CONNECTIONS } from "../helpers/fake-media.ts";
 import { startTestS3, type TestS3 } from "../helpers/s3.ts";
 
 const ROOT = join(import.meta.dir, "../..");
@@ -135,19 +135,7 @@ try {
   const { meeting } = (await created.json()) as { meeting: { code: string } };
 
   step(`meeting ${meeting.code}; two guests join in Chromium`);
-  const flags = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--use-fake-device-for-media-stream",
-    "--use-fake-ui-for-media-stream",
-    "--autoplay-policy=no-user-gesture-required",
-    "--disable-features=WebRtcHideLocalIpsWithMdns",
-  ];
+  const flags = MEDIA_CHROMIUM_FLAGS;
   const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", headless: true, args: flags });
   browsers.push(browser);
   const pageFrames: Record<string, string[]> = {};

@@ -35,6 +35,25 @@ export const voice = (t: number) => {
   return 0.45 * envelope * s;
 };
 
+/**
+ * Chromium's switches for the media scenarios: fake devices without prompts, autoplay, and real host
+ * candidates (mDNS names would not resolve inside a test's network namespace). Add
+ * `--use-file-for-fake-audio-capture=<wav>` for a microphone that says something.
+ */
+export const MEDIA_CHROMIUM_FLAGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--use-fake-device-for-media-stream",
+  "--use-fake-ui-for-media-stream",
+  "--autoplay-policy=no-user-gesture-required",
+  "--disable-features=WebRtcHideLocalIpsWithMdns",
+];
+
 /** Page script: every RTCPeerConnection the app makes is kept in `window.__pcs`. */
 export const RECORD_PEER_CONNECTIONS = `(() => {
   const OriginalPc = window.RTCPeerConnection;
