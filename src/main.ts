@@ -2,15 +2,14 @@
 import { mkdirSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
-import { Redis } from "ioredis";
 import { ConfigError, loadConfig } from "./config.ts";
 import { openDatabase } from "./db/index.ts";
-import { createApp } from "./http/index.ts";
+import { createApp, loadMetrics } from "./http/index.ts";
 import { createLogger } from "./logger.ts";
 import { createServices } from "./services.ts";
 import { startMedia } from "./media/index.ts";
 import { createRedisDirectory } from "./rooms/index.ts";
-import { createLocalBlobStore, createS3BlobStore } from "./storage/index.ts";
+import { createLocalBlobStore } from "./storage/local.ts";
 
 let config;
 try {
@@ -32,15 +31,17 @@ logger.info({ database: database.kind }, "database ready");
 
 // While Redis is down a command fails after one reconnect attempt (at most half a second apart),
 // so requests answer 503 at once instead of after ioredis's default backoff of up to 2 s per retry.
+// ioredis and the AWS SDK are loaded only when configured: on the embedded default they would hold
+// ~40 MB of memory for nothing.
 const redis = config.redisUrl
-  ? new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: (times) => Math.min(times * 50, 500) })
+  ? new (await import("ioredis")).Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: (times) => Math.min(times * 50, 500) })
   : null;
 if (redis) {
   await redis.connect();
   logger.info("redis connected");
 }
 
-const blobs = config.s3 ? createS3BlobStore(config.s3) : createLocalBlobStore(join(config.dataDir, "blobs"));
+const blobs = config.s3 ? (await import("./storage/s3.ts")).createS3BlobStore(config.s3) : createLocalBlobStore(join(config.dataDir, "blobs"));
 
 const { media, stop: stopMedia } = await startMedia(config, logger);
 const nodeId = `${hostname()}-${process.pid}-${crypto.randomUUID().slice(0, 4)}`;
@@ -57,7 +58,9 @@ const directory = redis
         onRelay: (direction) => services.metrics.relayMessages.inc({ direction }),
       })
   : undefined;
-const services = createServices({ config, database, redis, blobs, logger, directory, media });
+// prom-client is loaded only when /metrics can be read (METRICS_TOKEN).
+const metrics = await loadMetrics(config.metricsToken !== null);
+const services = createServices({ config, database, redis, blobs, logger, directory, media, metrics });
 await services.rooms.start();
 services.recordingWorker.start();
 const app = createApp({ services, logger });

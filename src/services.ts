@@ -14,7 +14,7 @@ import {
 } from "./auth/index.ts";
 import type { Config } from "./config.ts";
 import type { Database } from "./db/index.ts";
-import { createMetrics } from "./http/metrics.ts";
+import { noMetrics, type Metrics } from "./http/metrics.ts";
 import { turnCredentials, type MediaServer } from "./media/index.ts";
 import { createMeetings } from "./meetings/index.ts";
 import { createMemory, createMemoryRecords } from "./memory/index.ts";
@@ -38,9 +38,11 @@ export interface ServiceDeps {
   roomLimits?: RoomLimits;
   /** The SFU; rooms run without media when it is absent. */
   media?: MediaServer;
+  /** What is counted for /metrics (`loadMetrics`); nothing by default. */
+  metrics?: Metrics;
 }
 
-export function createServices({ config, database, redis, blobs, loginLimits, logger, directory, clock, roomLimits, media }: ServiceDeps) {
+export function createServices({ config, database, redis, blobs, loginLimits, logger, directory, clock, roomLimits, media, metrics = noMetrics() }: ServiceDeps) {
   const db = database.db;
   const sessions = createSessionStore(db, { ttlMs: config.sessionTtlMs });
   const counter = redis ? createRedisRateCounter(redis, config.redisPrefix) : createMemoryRateCounter();
@@ -53,7 +55,6 @@ export function createServices({ config, database, redis, blobs, loginLimits, lo
   const recordings = createRecordings({ db, blobs, teams });
   // Turns stopped recordings into one playable file; started by main.ts (tests start their own).
   const recordingWorker = createRecordingWorker({ db, blobs, recordingsDir: config.recordingsDir, logger, lockMs: config.recordingJobLeaseMs });
-  const metrics = createMetrics();
   const rooms = createRooms({
     db,
     databaseKind: database.kind,

@@ -118,7 +118,8 @@ export function createApp({ services: s, logger, maxBodyBytes = DEFAULT_MAX_BODY
         if (!bearerMatches(request.headers.get("authorization"), token)) {
           throw new AppError("UNAUTHENTICATED", "Send the metrics token as Authorization: Bearer", { headers: { "www-authenticate": 'Bearer realm="metrics"' } });
         }
-        return new Response(await metrics.registry.metrics(), { headers: { "content-type": metrics.registry.contentType } });
+        const { body, contentType } = await metrics.scrape();
+        return new Response(body, { headers: { "content-type": contentType } });
       })
       .use(authRoutes(s))
       .use(teamRoutes(s))

@@ -1,2 +1,2 @@
 export { createApp, type App, type AppDeps } from "./app.ts";
-export { createMetrics, type Metrics } from "./metrics.ts";
+export { createMetrics, loadMetrics, noMetrics, type Metrics } from "./metrics.ts";

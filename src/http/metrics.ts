@@ -1,5 +1,8 @@
 import { createHash, timingSafeEqual } from "node:crypto";
-import client from "prom-client";
+import type PromClient from "prom-client";
+
+/** prom-client's module, handed in by whoever loaded it (main.ts does only when METRICS_TOKEN is set). */
+export type Prom = typeof PromClient;
 
 /** True when `authorization` is `Bearer <token>`; compared in constant time (over digests, so lengths leak nothing). */
 export function bearerMatches(authorization: string | null, token: string): boolean {
@@ -9,8 +12,43 @@ export function bearerMatches(authorization: string | null, token: string): bool
   return timingSafeEqual(digest(match[1]!), digest(token));
 }
 
+/**
+ * What the app counts. Without METRICS_TOKEN there is no /metrics to read them, so nothing is
+ * counted and prom-client is never loaded (~4 MB of an idle server's memory): `noMetrics()`.
+ */
+export interface Metrics {
+  sockets: { inc(labels: { channel: string }): void; dec(labels: { channel: string }): void };
+  notesUpdates: { inc(): void };
+  relayMessages: { inc(labels: { direction: string }): void };
+  observeRequest(method: string, route: string, status: number, seconds: number): void;
+  /** Gauges read from the rooms when scraped. */
+  roomGauges(read: () => { rooms: number; participants: number }): void;
+  /** The exposition text for a scrape. */
+  scrape(): Promise<{ body: string; contentType: string }>;
+}
+
+/** Counts nothing (no METRICS_TOKEN: nobody may read the figures). */
+export function noMetrics(): Metrics {
+  const none = { inc() {}, dec() {} };
+  return {
+    sockets: none,
+    notesUpdates: none,
+    relayMessages: none,
+    observeRequest() {},
+    roomGauges() {},
+    async scrape() {
+      return { body: "", contentType: "text/plain; version=0.0.4; charset=utf-8" };
+    },
+  };
+}
+
+/** Loads prom-client and counts with it when `enabled` (METRICS_TOKEN is set); else `noMetrics()`. */
+export async function loadMetrics(enabled: boolean): Promise<Metrics> {
+  return enabled ? createMetrics((await import("prom-client")).default) : noMetrics();
+}
+
 /** One registry per app, so tests and several apps in a process never share counters. */
-export function createMetrics() {
+export function createMetrics(client: Prom): Metrics {
   const registry = new client.Registry();
   client.collectDefaultMetrics({ register: registry, prefix: "dictate_" });
   const httpRequests = new client.Counter({
@@ -44,7 +82,9 @@ export function createMetrics() {
     registers: [registry],
   });
   return {
-    registry,
+    async scrape() {
+      return { body: await registry.metrics(), contentType: registry.contentType };
+    },
     sockets,
     notesUpdates,
     relayMessages,
@@ -52,8 +92,7 @@ export function createMetrics() {
       httpRequests.inc({ method, route, status: String(status) });
       httpDuration.observe({ method, route }, seconds);
     },
-    /** Gauges read from the rooms when scraped. */
-    roomGauges(read: () => { rooms: number; participants: number }) {
+    roomGauges(read) {
       new client.Gauge({
         name: "dictate_rooms",
         help: "Live rooms owned by this node",
@@ -73,5 +112,3 @@ export function createMetrics() {
     },
   };
 }
-
-export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,6 +1,6 @@
 import { and, asc, eq, lte, sql } from "drizzle-orm";
 import * as Y from "yjs";
-import { schema, type Db } from "../db/index.ts";
+import { executePrepared, schema, type Db } from "../db/index.ts";
 import { recordUpdate, type ClockRuns } from "./clock.ts";
 
 const { notes, noteUpdates } = schema;
@@ -82,19 +82,22 @@ export function createNotesStore(db: Db): NotesStore {
       // One statement (one round trip, its own transaction): only notes still fenced by the
       // writer's token take rows. FOR SHARE makes a new owner's token bump wait for this insert to
       // commit, and makes this insert see that bump if it came first (re-checked after the wait).
-      const values = sql.join(
-        entries.map((e, i) => sql`(${e.noteId}::uuid, ${e.leaseToken}::bigint, ${e.update}::bytea, ${i}::int)`),
-        sql`, `,
-      );
-      const result = await db.execute<{ id: number | string; note_id: string }>(sql`
+      // The rows go in as three array parameters, so the statement's text is the same for every
+      // batch: prepared once per connection on Postgres (a VALUES list of n rows was a new
+      // statement per batch size, and building it cost the server more than the insert).
+      const noteIds = entries.map((e) => e.noteId);
+      const tokens = entries.map((e) => String(e.leaseToken));
+      const updates = entries.map((e) => Buffer.from(e.update.buffer, e.update.byteOffset, e.update.byteLength).toString("hex"));
+      const result = await executePrepared<{ id: number | string; note_id: string }>(db, "notes_append", sql`
         insert into ${noteUpdates} (note_id, update)
-        select n.id, v.update
-        from (values ${values}) as v(note_id, lease_token, update, ord)
+        select n.id, decode(v.update, 'hex')
+        from unnest(${sql.param(noteIds)}::uuid[], ${sql.param(tokens)}::bigint[], ${sql.param(updates)}::text[])
+          with ordinality as v(note_id, lease_token, update, ord)
         join ${notes} n on n.id = v.note_id and n.lease_token = v.lease_token
         order by v.ord
         for share of n
         returning id, note_id`);
-      const rows = Array.isArray(result) ? result : (result as { rows: { id: number | string; note_id: string }[] }).rows;
+      const rows = Array.isArray(result) ? result : result.rows;
       // Each accepted update resolves with the last row id written for its note in this batch:
       // compaction only needs to know how far the log goes.
       const lastId = new Map<string, number>();
@@ -141,13 +144,23 @@ function withLoggedTimes(compacted: ClockRuns | null, rows: { update: Uint8Array
  * meeting has no notes.
  */
 export async function readNotesWithClock(db: Db, meetingId: string): Promise<{ noteId: string; doc: Y.Doc; clock: ClockRuns } | null> {
-  const [note] = await db.select({ id: notes.id, ydoc: notes.ydoc, clock: notes.clock }).from(notes).where(eq(notes.meetingId, meetingId));
-  if (!note) return null;
-  const rows = await db
-    .select({ update: noteUpdates.update, createdAt: noteUpdates.createdAt })
-    .from(noteUpdates)
-    .where(eq(noteUpdates.noteId, note.id))
-    .orderBy(asc(noteUpdates.id));
+  // One snapshot for both reads: a compaction committing between them would fold updates into the
+  // row after it was read and delete them before they were (an edit just made, missing).
+  const read = await db.transaction(
+    async (tx) => {
+      const [note] = await tx.select({ id: notes.id, ydoc: notes.ydoc, clock: notes.clock }).from(notes).where(eq(notes.meetingId, meetingId));
+      if (!note) return null;
+      const rows = await tx
+        .select({ update: noteUpdates.update, createdAt: noteUpdates.createdAt })
+        .from(noteUpdates)
+        .where(eq(noteUpdates.noteId, note.id))
+        .orderBy(asc(noteUpdates.id));
+      return { note, rows };
+    },
+    { isolationLevel: "repeatable read", accessMode: "read only" },
+  );
+  if (!read) return null;
+  const { note, rows } = read;
   const doc = new Y.Doc();
   for (const update of [...(note.ydoc ? [note.ydoc] : []), ...rows.map((r) => r.update)]) {
     try {

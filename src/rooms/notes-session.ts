@@ -137,14 +137,18 @@ export function createNotesSession(loaded: LoadedNotes, deps: NotesSessionDeps) 
     if (fenced || lastUpdateId === compactedUpTo) return compacting ?? Promise.resolve();
     const run = async () => {
       if (compacting) await compacting;
-      const upTo = lastUpdateId;
-      if (fenced || upTo === compactedUpTo) return;
       try {
-        const state = Y.encodeStateAsUpdate(doc);
-        docBytes = state.byteLength;
-        const ok = await deps.store.compact(noteId, leaseToken, state, text.toString(), upTo, structuredClone(clockRuns));
-        if (ok) compactedUpTo = upTo;
-        else fence();
+        // One compaction of this process at a time (the writer's background queue); the state is
+        // taken when its turn comes, so it holds everything applied up to then.
+        await deps.writer.background(async () => {
+          const upTo = lastUpdateId;
+          if (fenced || upTo === compactedUpTo) return;
+          const state = Y.encodeStateAsUpdate(doc);
+          docBytes = state.byteLength;
+          const ok = await deps.store.compact(noteId, leaseToken, state, text.toString(), upTo, structuredClone(clockRuns));
+          if (ok) compactedUpTo = upTo;
+          else fence();
+        });
       } catch (err) {
         deps.onError?.(err, "compact notes");
         if (!disposed) scheduleCompaction();

@@ -4,7 +4,7 @@ import type { LoginLimits } from "../../src/auth/index.ts";
 import { createRedisDirectory, type RoomLimits } from "../../src/rooms/index.ts";
 import type { Config } from "../../src/config.ts";
 import type { Database } from "../../src/db/index.ts";
-import { createApp } from "../../src/http/index.ts";
+import { createApp, loadMetrics } from "../../src/http/index.ts";
 import { createLogger } from "../../src/logger.ts";
 import { createServices } from "../../src/services.ts";
 import type { BlobStore } from "../../src/storage/index.ts";
@@ -32,6 +32,7 @@ export async function createTestApp(kind: DbKind, options: TestAppOptions = {}) 
   const logger = createLogger((process.env.TEST_LOG_LEVEL as "silent") ?? "silent");
   const services = createServices({
     config,
+    metrics: await loadMetrics(config.metricsToken !== null),
     database,
     redis: options.redis ?? null,
     blobs,
