@@ -1,6 +1,6 @@
 /** The meeting's side panels: people and meeting info, chat, and the live notes (loaded lazily). */
 import { useSignal, type Signal } from "@preact/signals";
-import { useEffect, useRef } from "preact/hooks";
+import { useEffect, useLayoutEffect, useRef } from "preact/hooks";
 import { CloseIcon, HandIcon, LinkIcon, MicOffIcon } from "../components/icons.tsx";
 import { CopyButton } from "../components/copy-button.tsx";
 import { loadLazy } from "../lib/lazy.ts";
@@ -172,8 +172,9 @@ export function ChatPanel({ room, onClose }: { room: RoomState; onClose(): void 
   const list = useRef<HTMLOListElement>(null);
   const input = useRef<HTMLInputElement>(null);
   const messages = room.chat.value;
-  // Opening the chat puts the cursor in its field, so what is typed next is a message.
-  useEffect(() => input.current?.focus(), []);
+  // Opening the chat puts the cursor in its field, so what is typed next is a message: in the same
+  // task as the panel appears (useEffect ran a frame later, and keys typed meanwhile went elsewhere).
+  useLayoutEffect(() => input.current?.focus(), []);
   useEffect(() => {
     const el = list.current;
     if (el) el.scrollTop = el.scrollHeight;
