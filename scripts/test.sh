@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what the tests need (Postgres, Redis, Janus, ffmpeg, Chromium, iproute2, docker-compose),
+# Installs what the tests need (Postgres, Redis, Janus, ffmpeg, Chromium, iproute2, nftables, docker-compose),
 # starts the services that are down, type-checks, runs every test (or the files given), and ends with
 # one line: "N passed, N failed, N skipped".
 # With CI=true nothing may be skipped: every suite that skips does so because a real component
@@ -36,6 +36,8 @@ media_tools || true
 command -v chromium >/dev/null || apt_install chromium || true
 # Real media runs in a network namespace of the test's own (`ip netns`, and root).
 command -v ip >/dev/null || apt_install iproute2 || true
+# The impaired-link suite shapes a link with tc (iproute2) and drops packets with nftables.
+command -v nft >/dev/null || apt_install nftables || true
 [ "$(id -u)" = 0 ] || log "Not root: the suites that need a network namespace (real media) will be skipped"
 # Validates docker-compose.yml (`docker-compose config`); no Docker engine is needed or started.
 command -v docker-compose >/dev/null || apt_install docker-compose || true
@@ -50,7 +52,11 @@ fi
 
 log "Running tests"
 set +e
-node_modules/.bin/bun test --timeout 30000 --reporter=junit --reporter-outfile="$REPORT" "$@"
+# Two worker processes: most suites wait on servers, browsers and timers, not on the CPU, so two run
+# side by side in about half the time (TEST_PARALLEL=1 runs one file at a time). tests/timings.json
+# holds each file's duration from a past run, so the slowest files start first.
+node_modules/.bin/bun test --timeout 30000 --parallel="${TEST_PARALLEL:-2}" --timings=tests/timings.json \
+  --reporter=junit --reporter-outfile="$REPORT" "$@"
 status=$?
 set -e
 

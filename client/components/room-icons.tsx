@@ -51,3 +51,10 @@ export const SpeakingIcon = (p: IconProps) => (
     <path d="M6 10v4M12 6v12M18 9v6" />
   </Icon>
 );
+
+/** Headphones: hear everyone, receive no video (audio only). */
+export const AudioOnlyIcon = (p: IconProps) => (
+  <Icon {...p}>
+    <path d="M4 15v-3a8 8 0 0 1 16 0v3M4 15h3v5H4zM17 15h3v5h-3z" />
+  </Icon>
+);

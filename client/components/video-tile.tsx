@@ -4,7 +4,9 @@
  * and shown on hover or focus (always on touch screens).
  */
 import { useEffect, useRef } from "preact/hooks";
+import type { Quality } from "../meeting/quality.ts";
 import type { Tile } from "../meeting/room-state.ts";
+import type { ViewReporter } from "../meeting/view-reporter.ts";
 import { canFullscreen, fullscreenElement, toggleFullscreen } from "../meeting/fullscreen.ts";
 import { HandIcon, MicOffIcon } from "./icons.tsx";
 import { ExitFullscreenIcon, FullscreenIcon, PinIcon, SpeakingIcon, UnpinIcon } from "./room-icons.tsx";
@@ -17,7 +19,30 @@ const initials = (name: string) =>
     .map((w) => w[0]!.toUpperCase())
     .join("");
 
-export function VideoTile({ tile, pinned = false, onPin }: { tile: Tile; pinned?: boolean; onPin?(): void }) {
+const QUALITY_TEXT: Record<Quality, string> = { good: "Connection: good", fair: "Connection: fair", poor: "Connection: poor" };
+
+/**
+ * `views` learns what the tile shows (its size, whether it is on screen; `stage` when it is the stage)
+ * so the SFU sends the layer it needs; `quality` is the connection mark of what it receives;
+ * `videoOff` (audio only) shows the avatar instead of a picture that no longer comes.
+ */
+export function VideoTile({
+  tile,
+  pinned = false,
+  onPin,
+  views,
+  stage = false,
+  quality = null,
+  videoOff = false,
+}: {
+  tile: Tile;
+  pinned?: boolean;
+  onPin?(): void;
+  views?: ViewReporter;
+  stage?: boolean;
+  quality?: Quality | null;
+  videoOff?: boolean;
+}) {
   const figure = useRef<HTMLElement>(null);
   const video = useRef<HTMLVideoElement>(null);
   const { participant: p, stream, kind, isSelf } = tile;
@@ -31,8 +56,17 @@ export function VideoTile({ tile, pinned = false, onPin }: { tile: Tile; pinned?
     if (stream) el.play().catch(() => undefined);
   }, [stream]);
 
+  const videoTrack = isSelf ? null : (stream?.getVideoTracks()[0] ?? null);
+  // Full screen is the stage too: the tile fills the screen and deserves the top layer.
+  const onStage = stage || full;
+  useEffect(() => {
+    const el = figure.current;
+    if (!views || !el || !videoTrack) return;
+    return views.watch(el, videoTrack, onStage);
+  }, [views, videoTrack, onStage]);
+
   const hasVideo = !!stream && stream.getVideoTracks().length > 0;
-  const showAvatar = kind === "camera" && (p.videoMuted || !hasVideo);
+  const showAvatar = (kind === "camera" && (p.videoMuted || !hasVideo)) || (videoOff && !isSelf);
   const label = `${p.name}${isSelf ? " (you)" : ""}${kind === "screen" ? ", screen" : ""}`;
 
   return (
@@ -86,6 +120,13 @@ export function VideoTile({ tile, pinned = false, onPin }: { tile: Tile; pinned?
         {kind === "camera" && p.audioMuted && <MicOffIcon class="muted-indicator" label="Microphone muted" />}
         {kind === "camera" && p.handRaised && <HandIcon class="hand-indicator" label="Hand raised" />}
         {tile.speaking && <span class="visually-hidden">, speaking</span>}
+        {quality && !isSelf && (
+          <span class={`quality-mark ${quality}`} role="img" aria-label={QUALITY_TEXT[quality]} title={QUALITY_TEXT[quality]} data-quality={quality}>
+            <i />
+            <i />
+            <i />
+          </span>
+        )}
       </figcaption>
     </figure>
   );

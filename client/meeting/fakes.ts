@@ -95,7 +95,7 @@ export class FakeStream {
 interface FakeTransceiver {
   mid: string | null;
   direction: string;
-  sender: { track: FakeTrack | null };
+  sender: { track: FakeTrack | null; encodings: RTCRtpEncodingParameters[] };
   receiver: { track: FakeTrack };
 }
 
@@ -113,8 +113,47 @@ export class FakePeerConnection extends EventTarget {
     super();
   }
 
-  addTransceiver(track: FakeTrack, init: { direction: string }) {
-    this.transceivers.push({ mid: null, direction: init.direction, sender: { track }, receiver: { track: new FakeTrack(track.kind) } });
+  addTransceiver(track: FakeTrack, init: { direction: string; sendEncodings?: RTCRtpEncodingParameters[] }) {
+    const encodings = (init.sendEncodings ?? [{}]).map((e) => ({ active: true, ...e }));
+    this.transceivers.push({ mid: null, direction: init.direction, sender: { track, encodings }, receiver: { track: new FakeTrack(track.kind) } });
+  }
+  /**
+   * While true, setParameters waits until the test calls `settleParameters` (a slow encoder
+   * reconfiguration); getParameters keeps answering what was last applied meanwhile.
+   */
+  holdParameters = false;
+  /** Held setParameters calls, oldest first: each applies its encodings and resolves (or rejects with `fail`). */
+  heldParameters: ((fail?: Error) => void)[] = [];
+  settleParameters(fail?: Error) {
+    this.heldParameters.shift()?.(fail);
+  }
+  /** setParameters calls, in order: each encoding's rid and active flag. */
+  parameterSets: string[] = [];
+  /** Tracks swapped in with replaceTrack, in order (no renegotiation). */
+  replaced: FakeTrack[] = [];
+  getSenders() {
+    return this.transceivers
+      .filter((t) => t.direction !== "recvonly")
+      .map((t) => ({
+        get track() {
+          return t.sender.track;
+        },
+        getParameters: () => ({ encodings: t.sender.encodings.map((e) => ({ ...e })) }),
+        setParameters: (params: { encodings: RTCRtpEncodingParameters[] }) => {
+          this.parameterSets.push(params.encodings.map((e) => `${e.rid}${e.active ? "+" : "-"}`).join(" "));
+          const apply = (fail?: Error) => {
+            if (fail) return Promise.reject(fail);
+            t.sender.encodings = params.encodings.map((e) => ({ ...e }));
+            return Promise.resolve();
+          };
+          if (!this.holdParameters) return apply();
+          return new Promise<void>((resolve, reject) => this.heldParameters.push((fail) => apply(fail).then(resolve, reject)));
+        },
+        replaceTrack: async (track: FakeTrack | null) => {
+          t.sender.track = track;
+          if (track) this.replaced.push(track);
+        },
+      }));
   }
   async createOffer() {
     return { type: "offer", sdp: `v=0\r\na=ice-ufrag:pub\r\n${this.transceivers.map((t) => `m=${t.sender.track?.kind}\r\n`).join("")}` };
@@ -143,7 +182,7 @@ export class FakePeerConnection extends EventTarget {
     for (const [, kind, mid] of desc.sdp.matchAll(/^m=(audio|video) (\S+)/gm)) {
       if (this.transceivers.some((t) => t.mid === mid)) continue;
       const track = new FakeTrack(kind as "audio" | "video");
-      this.transceivers.push({ mid: mid!, direction: "recvonly", sender: { track: null }, receiver: { track } });
+      this.transceivers.push({ mid: mid!, direction: "recvonly", sender: { track: null, encodings: [] }, receiver: { track } });
       this.dispatchEvent(new Event("track"));
     }
   }

@@ -47,12 +47,35 @@ export interface MediaDeps {
   retry?: { minMs: number; maxMs: number };
   /** Camera and microphone captured before joining (the pre-join preview): used instead of asking again. */
   stream?: MediaStream | null;
+  /** Send the camera in three simulcast layers (default true; the meeting-load benchmark turns it off to compare). */
+  simulcast?: boolean;
+  /** The subscriber's answer was taken: its m-lines are now the ones received (tiles report their view again). */
+  onSubscribed?(): void;
 }
+
+/** How many times the camera is asked for the top layer's size before the meeting makes do (raiseCameraSize). */
+const CAMERA_SIZE_ATTEMPTS = 5;
+/** How many failed setParameters of the camera's layers in a row are tried again, and how soon. */
+const LAYER_ATTEMPTS = 3;
+const LAYER_RETRY_MS = 1_000;
 
 const CAMERA_CONSTRAINTS: MediaStreamConstraints = {
   audio: { echoCancellation: true, noiseSuppression: true, autoGainControl: true },
-  video: { width: { ideal: 640 }, height: { ideal: 360 }, frameRate: { ideal: 24, max: 30 } },
+  video: { width: { ideal: 1280 }, height: { ideal: 720 }, frameRate: { ideal: 24, max: 30 } },
 };
+
+/**
+ * The camera's simulcast layers, highest first: Janus reads the rids in the offer's order as high,
+ * medium, low (as janus.js sends them) and numbers its substreams 2, 1, 0 from that. Each receiver
+ * gets the one its tile needs (src/rooms/layers.ts).
+ */
+export const CAMERA_LAYERS: RTCRtpEncodingParameters[] = [
+  { rid: "f", scaleResolutionDownBy: 1, maxBitrate: 1_200_000 },
+  { rid: "h", scaleResolutionDownBy: 2, maxBitrate: 500_000 },
+  { rid: "q", scaleResolutionDownBy: 4, maxBitrate: 150_000 },
+];
+/** A shared screen: one layer, sharp text before smooth motion. */
+const SCREEN_LAYERS: RTCRtpEncodingParameters[] = [{ maxBitrate: 2_500_000 }];
 
 interface Publisher {
   pc: RTCPeerConnection;
@@ -71,7 +94,12 @@ const iceUfrag = (sdp: string) => /^a=ice-ufrag:(\S+)/m.exec(sdp)?.[1] ?? null;
 export function createMedia(deps: MediaDeps) {
   const gatherTimeoutMs = deps.gatherTimeoutMs ?? 3_000;
   const retry = deps.retry ?? { minMs: 500, maxMs: 10_000 };
+  const simulcast = deps.simulcast ?? true;
+  /** The highest camera layer someone receives, as the server last said (2 until it says). */
+  let cameraLayers: 0 | 1 | 2 = 2;
   const local = signal<MediaStream | null>(null);
+  /** The camera and microphone as captured; `local` differs when an effect's processed track replaces one (useTrack). */
+  const captured = signal<MediaStream | null>(null);
   const screen = signal<MediaStream | null>(null);
   const remote = signal<ReadonlyMap<string, RemoteMedia>>(new Map());
   /** Whether the server can take media now; publishing waits for it. */
@@ -110,6 +138,60 @@ export function createMedia(deps: MediaDeps) {
       gathering.add(done);
       pc.addEventListener("icegatheringstatechange", check);
     });
+  }
+
+  /** A setParameters of the camera's encodings in flight; one at a time, so the last word wins. */
+  let layersBusy = false;
+  /** `cameraLayers` changed (or a call failed) while one was in flight: apply again when it settles. */
+  let layersAgain = false;
+  /** setParameters calls that failed in a row; after LAYER_ATTEMPTS the next `media.layers` tries again. */
+  let layerFailures = 0;
+
+  /**
+   * Pauses the camera's simulcast encodings above `cameraLayers` (q is always sent: switching down
+   * needs it at once). One call at a time, and the latest word applied after it, so the camera ends
+   * at what the server said last however the browser orders or answers the calls (Chromium's
+   * getParameters shows a call in flight at once; a browser that did not would otherwise see nothing
+   * to change). A refused call was swallowed before, leaving the camera short of a layer someone
+   * watches until the next change: it is now tried again.
+   */
+  function applyCameraLayers() {
+    if (layersBusy) {
+      layersAgain = true;
+      return;
+    }
+    const pc = publishers.get("camera")?.pc;
+    const sender = pc?.getSenders?.().find((s) => s.track?.kind === "video");
+    if (!simulcast || !sender || disposed) return;
+    const params = sender.getParameters();
+    if (!params.encodings || params.encodings.length < 2) return;
+    const rank: Record<string, number> = { q: 0, h: 1, f: 2 };
+    let changed = false;
+    for (const e of params.encodings) {
+      const active = (rank[e.rid ?? ""] ?? 2) <= cameraLayers;
+      if (e.active !== active) {
+        e.active = active;
+        changed = true;
+      }
+    }
+    if (!changed) return;
+    layersBusy = true;
+    sender.setParameters(params).then(
+      () => {
+        layersBusy = false;
+        layerFailures = 0;
+        if (layersAgain) {
+          layersAgain = false;
+          applyCameraLayers();
+        }
+      },
+      () => {
+        layersBusy = false;
+        layersAgain = false;
+        // The PeerConnection closed, or the browser refused for now: try again shortly.
+        if (++layerFailures < LAYER_ATTEMPTS) deps.clock.setTimeout(applyCameraLayers, LAYER_RETRY_MS);
+      },
+    );
   }
 
   function closePublisher(kind: MediaKind) {
@@ -153,7 +235,10 @@ export function createMedia(deps: MediaDeps) {
         scheduleRepublish(kind);
       }
     });
-    for (const track of stream.getTracks()) pc.addTransceiver(track, { direction: "sendonly", streams: [stream] });
+    for (const track of stream.getTracks()) {
+      const sendEncodings = track.kind !== "video" ? undefined : kind === "screen" ? SCREEN_LAYERS : simulcast ? CAMERA_LAYERS : undefined;
+      pc.addTransceiver(track, { direction: "sendonly", streams: [stream], ...(sendEncodings ? { sendEncodings: sendEncodings.map((e) => ({ ...e })) } : {}) });
+    }
     try {
       await pc.setLocalDescription(await pc.createOffer());
       await gathered(pc);
@@ -248,6 +333,29 @@ export function createMedia(deps: MediaDeps) {
     if (subscriber !== sub || disposed) return;
     refreshRemote();
     await deps.answer(sub.pc.localDescription!.sdp);
+    if (subscriber === sub && !disposed) deps.onSubscribed?.();
+  }
+
+  /**
+   * Asks the camera track for the top layer's size (`ask`: at once; else only if it is smaller).
+   * While another track shares the camera (the preview's capture, not yet stopped), Chromium answers
+   * "ok", or captures, at the device's default size (640×480 on its fake camera), so the size is
+   * checked and asked for again a few times (1, 2, 4 and 8 s later) until it holds or the camera
+   * cannot give more.
+   */
+  function raiseCameraSize(track: MediaStreamTrack, attemptsLeft = CAMERA_SIZE_ATTEMPTS, ask = true) {
+    const wanted = CAMERA_CONSTRAINTS.video as MediaTrackConstraints;
+    const wantedWidth = (wanted.width as ConstrainULongRange).ideal!;
+    const asked = ask ? track.applyConstraints?.(wanted)?.catch(() => undefined) : undefined;
+    void Promise.resolve(asked)
+      .then(() => {
+        if (disposed || track.readyState !== "live" || attemptsLeft <= 1) return;
+        const width = track.getSettings?.().width ?? wantedWidth;
+        const most = track.getCapabilities?.().width?.max ?? 0;
+        if (width >= wantedWidth || most < wantedWidth) return;
+        // 1, 2, 4, 8 s: a capture still open elsewhere may take a while to let the camera go.
+        deps.clock.setTimeout(() => raiseCameraSize(track, attemptsLeft - 1), 1_000 * 2 ** (CAMERA_SIZE_ATTEMPTS - attemptsLeft));
+      });
   }
 
   async function capture(): Promise<void> {
@@ -255,15 +363,17 @@ export function createMedia(deps: MediaDeps) {
     const given = deps.stream;
     if (given && given.getTracks().some((t) => t.readyState === "live")) {
       for (const t of given.getAudioTracks()) t.enabled = micEnabled;
-      for (const t of given.getVideoTracks()) t.enabled = cameraEnabled;
-      local.value = given;
+      for (const t of given.getVideoTracks()) {
+        t.enabled = cameraEnabled;
+        // The preview may be smaller than the top simulcast layer: ask for the full size (best effort).
+        if (simulcast) raiseCameraSize(t);
+      }
+      captured.value = local.value = given;
       return;
     }
-    const attemptsList: MediaStreamConstraints[] = [
-      CAMERA_CONSTRAINTS,
-      { audio: CAMERA_CONSTRAINTS.audio, video: false },
-      { audio: false, video: CAMERA_CONSTRAINTS.video },
-    ];
+    // Without simulcast one layer goes out at the preview's size, as before simulcast.
+    const wanted = simulcast ? CAMERA_CONSTRAINTS : { ...CAMERA_CONSTRAINTS, video: { ...(CAMERA_CONSTRAINTS.video as MediaTrackConstraints), width: { ideal: 640 }, height: { ideal: 360 } } };
+    const attemptsList: MediaStreamConstraints[] = [wanted, { audio: wanted.audio, video: false }, { audio: false, video: wanted.video }];
     let lastError: unknown = null;
     for (const constraints of attemptsList) {
       try {
@@ -273,9 +383,13 @@ export function createMedia(deps: MediaDeps) {
           return;
         }
         for (const t of stream.getAudioTracks()) t.enabled = micEnabled;
-        for (const t of stream.getVideoTracks()) t.enabled = cameraEnabled;
-        local.value = stream;
-        if (constraints !== CAMERA_CONSTRAINTS) deps.onError(constraints.video ? "Your microphone is not available" : "Your camera is not available");
+        for (const t of stream.getVideoTracks()) {
+          t.enabled = cameraEnabled;
+          // A capture the preview's (still open) shares the camera with can come out at the device's default size.
+          if (simulcast) raiseCameraSize(t, CAMERA_SIZE_ATTEMPTS, false);
+        }
+        captured.value = local.value = stream;
+        if (constraints !== wanted) deps.onError(constraints.video ? "Your microphone is not available" : "Your camera is not available");
         return;
       } catch (err) {
         lastError = err;
@@ -294,10 +408,32 @@ export function createMedia(deps: MediaDeps) {
   return {
     /** Your camera and microphone once captured. */
     local: local as ReadonlySignal<MediaStream | null>,
+    /** Your camera and microphone as captured (what background blur and noise suppression process). */
+    captured: captured as ReadonlySignal<MediaStream | null>,
     /** Your screen while you share it. */
     screen: screen as ReadonlySignal<MediaStream | null>,
     /** What each remote participant sends, by participant id. */
     remote: remote as ReadonlySignal<ReadonlyMap<string, RemoteMedia>>,
+
+    /**
+     * The highest camera layer anyone receives (`media.layers`): the encodings above it pause, so
+     * this browser stops encoding pictures nobody watches. A new publisher starts with all of them;
+     * the server tells it again once its feed is up.
+     */
+    setCameraLayers(max: 0 | 1 | 2) {
+      cameraLayers = max;
+      layerFailures = 0;
+      applyCameraLayers();
+    },
+
+    /** The PeerConnection everything received comes in on (for stats), or null. */
+    subscriberPc: () => subscriber?.pc ?? null,
+
+    /** The subscriber m-line a received track comes in on (what `media.view` names), or null. */
+    midOf(track: MediaStreamTrack): string | null {
+      for (const t of subscriber?.pc.getTransceivers() ?? []) if (t.receiver.track === track) return t.mid;
+      return null;
+    },
 
     /** Captures camera and microphone (once; later calls share it). */
     capture(): Promise<void> {
@@ -351,12 +487,33 @@ export function createMedia(deps: MediaDeps) {
 
     setMicEnabled(on: boolean) {
       micEnabled = on;
-      for (const t of local.value?.getAudioTracks() ?? []) t.enabled = on;
+      for (const t of [...(local.value?.getAudioTracks() ?? []), ...(captured.value?.getAudioTracks() ?? [])]) t.enabled = on;
     },
 
     setCameraEnabled(on: boolean) {
       cameraEnabled = on;
-      for (const t of local.value?.getVideoTracks() ?? []) t.enabled = on;
+      for (const t of [...(local.value?.getVideoTracks() ?? []), ...(captured.value?.getVideoTracks() ?? [])]) t.enabled = on;
+    },
+
+    /**
+     * Sends `track` instead of the captured audio or video (an effect's processed track), or the
+     * captured one again (`null`). The camera publisher's sender swaps it in place
+     * (RTCRtpSender.replaceTrack: no renegotiation), and `local` — the preview, and any later
+     * republish — carries it from now on.
+     */
+    async useTrack(media: "audio" | "video", track: MediaStreamTrack | null) {
+      const base = captured.value;
+      const current = local.value;
+      if (!base || !current || disposed) return;
+      const next = track ?? (media === "audio" ? base.getAudioTracks()[0] : base.getVideoTracks()[0]);
+      const before = current.getTracks().find((t) => t.kind === media);
+      if (!next || next === before) return;
+      next.enabled = media === "audio" ? micEnabled : cameraEnabled;
+      local.value = deps.rtc.createMediaStream([...current.getTracks().filter((t) => t.kind !== media), next]);
+      const sender = publishers.get("camera")?.pc.getSenders().find((x) => (before ? x.track === before : x.track?.kind === media));
+      await sender?.replaceTrack(next).catch(() => {
+        // The PeerConnection closed meanwhile: the next publish takes `local` as it is now.
+      });
     },
 
     /** Asks the browser for a screen (the person picks one) and publishes it. */
@@ -405,9 +562,10 @@ export function createMedia(deps: MediaDeps) {
       for (const kind of ["camera", "screen"] as const) closePublisher(kind);
       closeSubscriber();
       for (const done of [...gathering]) done();
-      for (const stream of [local.value, screen.value]) for (const t of stream?.getTracks() ?? []) t.stop();
+      for (const stream of [local.value, captured.value, screen.value]) for (const t of stream?.getTracks() ?? []) t.stop();
       batch(() => {
         local.value = null;
+        captured.value = null;
         screen.value = null;
       });
     },

@@ -87,6 +87,11 @@ export function MoreMenu({
     if (e.key === "ArrowDown" || e.key === "ArrowUp") {
       e.preventDefault();
       open.value = e.key === "ArrowUp" ? "last" : "first";
+    } else if (e.key === "Escape" && open.value) {
+      // Opened with the mouse, the menu takes focus only once it has painted: an Esc before that
+      // reaches the button, and must close the menu all the same.
+      e.preventDefault();
+      close(true);
     }
   }
 

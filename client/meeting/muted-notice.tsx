@@ -19,7 +19,8 @@ export function MutedNotice({ room, shortcut }: { room: RoomState; shortcut?: st
   // One detector for the room's life: muting again within ten seconds of a notice does not repeat it.
   const detector = useRef(createSpeechDetector()).current;
   const muted = room.audioMuted.value;
-  const track = room.localStream.value?.getAudioTracks()[0] ?? null;
+  // The microphone as captured: with noise suppression on, the sent track carries the worklet's output of the muted (silent) microphone.
+  const track = room.capturedStream.value?.getAudioTracks()[0] ?? null;
 
   useEffect(() => {
     if (!muted || !track || track.readyState !== "live") {

@@ -3,9 +3,11 @@
  * microphone level meter and a speaker test, and a name for guests. What it captures is handed to the room, so joining does not ask again.
  */
 import { useSignal } from "@preact/signals";
-import { useEffect, useRef } from "preact/hooks";
+import { useEffect, useMemo, useRef } from "preact/hooks";
 import { CameraIcon, CameraOffIcon, MicIcon, MicOffIcon } from "../components/icons.tsx";
 import { loadDisplayName, saveDisplayName } from "../lib/prefs.ts";
+import { createEffects, type Effects } from "./effects.ts";
+import { EffectToggles } from "./effect-toggles.tsx";
 import { MicMeter, SpeakerTest } from "./mic-check.tsx";
 
 export interface JoinChoice {
@@ -13,6 +15,8 @@ export interface JoinChoice {
   stream: MediaStream | null;
   audioMuted: boolean;
   videoMuted: boolean;
+  /** Background blur and noise suppression, running on `stream` as the preview showed them. */
+  effects?: Effects;
 }
 
 const DEVICES_KEY = "dictate.devices";
@@ -63,6 +67,19 @@ export function PreJoin({
   const attempt = useSignal(0);
   const video = useRef<HTMLVideoElement>(null);
   const handedOver = useRef(false);
+  /** The capture in flight (settles either way), so Join can wait for it instead of racing it. */
+  const capturing = useRef<Promise<unknown> | null>(null);
+  const effectError = useSignal<string | null>(null);
+  const effects = useMemo(() => createEffects({ onError: (message) => (effectError.value = message) }), []);
+  /** The blurred camera while blur runs: the preview shows what the others will see. */
+  const processedVideo = useSignal<MediaStreamTrack | null>(null);
+  useEffect(() => () => void (handedOver.current || effects.dispose()), []);
+  useEffect(() => {
+    processedVideo.value = null;
+    effects.attach(stream.value, (kind, track) => {
+      if (kind === "video") processedVideo.value = track;
+    });
+  }, [stream.value]);
 
   // (Re)captures whenever the chosen devices change or the person retries.
   useEffect(() => {
@@ -70,7 +87,7 @@ export function PreJoin({
     let captured: MediaStream | null = null;
     starting.value = true;
     const { audio, video: cam } = chosen.value;
-    navigator.mediaDevices
+    capturing.current = navigator.mediaDevices
       ?.getUserMedia({
         audio: { ...(audio ? { deviceId: { exact: audio } } : {}), echoCancellation: true, noiseSuppression: true, autoGainControl: true },
         video: { ...(cam ? { deviceId: { exact: cam } } : {}), width: { ideal: 640 }, height: { ideal: 360 }, frameRate: { ideal: 24, max: 30 } },
@@ -107,10 +124,11 @@ export function PreJoin({
     };
   }, [chosen.value, attempt.value]);
 
+  const shown = useMemo(() => (processedVideo.value ? new MediaStream([processedVideo.value]) : stream.value), [processedVideo.value, stream.value]);
   useEffect(() => {
     const el = video.current;
-    if (el && el.srcObject !== stream.value) el.srcObject = stream.value;
-  }, [stream.value]);
+    if (el && el.srcObject !== shown) el.srcObject = shown;
+  }, [shown]);
 
   function pick(kind: "audio" | "video", deviceId: string) {
     chosen.value = { ...chosen.value, [kind]: deviceId };
@@ -127,8 +145,9 @@ export function PreJoin({
     for (const t of tracks ?? []) t.enabled = on;
   }
 
-  function join(event: Event) {
+  async function join(event: Event) {
     event.preventDefault();
+    if (handedOver.current) return;
     let chosenName: string | undefined;
     if (!username) {
       const trimmed = name.value.trim();
@@ -141,7 +160,11 @@ export function PreJoin({
       saveDisplayName(chosenName);
     }
     handedOver.current = true;
-    onJoin({ name: chosenName, stream: stream.value, audioMuted: !mic.value, videoMuted: !camera.value });
+    // Joined before the preview's camera came: wait for it (a little) and hand it over. Capturing
+    // again in the meeting while this capture is still open makes Chromium give the meeting's the
+    // camera's default size (640×480), too small for the top simulcast layer.
+    if (starting.value && capturing.current) await Promise.race([capturing.current.catch(() => {}), new Promise((r) => setTimeout(r, 3_000))]);
+    onJoin({ name: chosenName, stream: stream.value, audioMuted: !mic.value, videoMuted: !camera.value, effects });
   }
 
   const cams = devices.value.filter((d) => d.kind === "videoinput");
@@ -173,6 +196,15 @@ export function PreJoin({
           <MicMeter stream={stream.value} on={mic.value} />
           <SpeakerTest />
         </div>
+        <EffectToggles blur={effects.blur.value} noise={effects.noise.value} wanted={effects.wanted} hasVideo={hasVideo} hasAudio={!!stream.value?.getAudioTracks().length} onSet={(name, on) => {
+          effectError.value = null;
+          effects.set(name, on);
+        }} />
+        {effectError.value && (
+          <div class="banner warn" role="alert">
+            <span>{effectError.value}</span>
+          </div>
+        )}
         {captureError.value && (
           <div class="banner warn" role="alert">
             <span>{captureError.value}</span>

@@ -5,7 +5,7 @@
  */
 import type { CLOSE as SERVER_CLOSE, RoomRecordingView } from "../../src/rooms/index.ts";
 
-export type { ChatMessage, ClientMessage, LobbyEntry, MediaKind, MeetingSettings, Participant, Reaction, RequestId, Role, ServerMessage, StreamInfo, Welcome } from "../../src/rooms/index.ts";
+export type { ChatMessage, ClientMessage, LobbyEntry, MediaKind, MeetingSettings, Participant, Reaction, RequestId, Role, ServerMessage, StreamInfo, StreamView, Welcome } from "../../src/rooms/index.ts";
 /** A recording of the meeting: live, then processed into one file. */
 export type RecordingInfo = RoomRecordingView;
 

@@ -262,6 +262,63 @@ describe("receiving media", () => {
   });
 });
 
+describe("camera layers (media.layers)", () => {
+  const active = (pc: FakePeerConnection) =>
+    pc.transceivers
+      .find((t) => t.sender.track?.kind === "video")!
+      .sender.encodings.map((e) => `${e.rid}${e.active ? "+" : "-"}`)
+      .join(" ");
+
+  test("the encodings above the highest layer anyone receives pause, and come back when asked", async () => {
+    const { sockets, room, cameraPc } = await joined([bob]);
+    expect(active(cameraPc)).toBe("f+ h+ q+");
+    sockets.last.receive({ type: "media.layers", kind: "camera", max: 0 });
+    await flush();
+    expect(active(cameraPc)).toBe("f- h- q+");
+    sockets.last.receive({ type: "media.layers", kind: "camera", max: 1 });
+    await flush();
+    expect(active(cameraPc)).toBe("f- h+ q+");
+    sockets.last.receive({ type: "media.layers", kind: "camera", max: 2 });
+    await flush();
+    expect(active(cameraPc)).toBe("f+ h+ q+");
+    room.dispose();
+  });
+
+  test("0 then 2 while the browser still applies the first: the camera ends with every layer on", async () => {
+    const { sockets, room, cameraPc } = await joined([bob]);
+    cameraPc.holdParameters = true;
+    sockets.last.receive({ type: "media.layers", kind: "camera", max: 0 });
+    sockets.last.receive({ type: "media.layers", kind: "camera", max: 2 });
+    await flush();
+    // The second word waits for the first call: asked meanwhile, getParameters still says "all on".
+    expect(cameraPc.parameterSets).toEqual(["f- h- q+"]);
+    cameraPc.settleParameters();
+    await flush();
+    expect(cameraPc.parameterSets).toEqual(["f- h- q+", "f+ h+ q+"]);
+    cameraPc.settleParameters();
+    await flush();
+    expect(active(cameraPc)).toBe("f+ h+ q+");
+    room.dispose();
+  });
+
+  test("a refused setParameters is tried again a second later", async () => {
+    const { clock, sockets, room, cameraPc } = await joined([bob]);
+    cameraPc.holdParameters = true;
+    sockets.last.receive({ type: "media.layers", kind: "camera", max: 1 });
+    await flush();
+    cameraPc.settleParameters(new Error("InvalidStateError"));
+    await flush();
+    expect(active(cameraPc)).toBe("f+ h+ q+");
+    clock.advance(1_000);
+    await flush();
+    expect(cameraPc.parameterSets).toEqual(["f- h+ q+", "f- h+ q+"]);
+    cameraPc.settleParameters();
+    await flush();
+    expect(active(cameraPc)).toBe("f- h+ q+");
+    room.dispose();
+  });
+});
+
 describe("controls", () => {
   test("mute disables the track and tells the others; unmute undoes both", async () => {
     const { sockets, rtc, room } = await joined([bob]);
@@ -560,6 +617,75 @@ describe("in the meeting", () => {
     expect(rtc.captured).toHaveLength(0);
     expect(room.localStream.value).toBe(preview);
     expect(preview.getAudioTracks()[0]!.enabled).toBe(false);
+    room.dispose();
+  });
+
+  /**
+   * Makes a fake camera track act as Chromium's on a shared camera: it starts at 640 wide and each
+   * applyConstraints is recorded; the `n`-th ask (1-based) is the first that gets 1280.
+   */
+  function cameraFallingBack(track: MediaStreamTrack, holdsFromAsk: number) {
+    const camera = { width: 640, asked: [] as unknown[] };
+    Object.assign(track, {
+      applyConstraints: async (wanted: unknown) => {
+        camera.asked.push(wanted);
+        camera.width = camera.asked.length >= holdsFromAsk ? 1280 : 640;
+      },
+      getSettings: () => ({ width: camera.width }),
+      getCapabilities: () => ({ width: { min: 1, max: 1920 } }),
+    });
+    return camera;
+  }
+
+  test("the preview's camera is asked for the top layer's size again while the camera falls back to its default", async () => {
+    const rtcForPreview = createFakeRtc();
+    const preview = await rtcForPreview.rtc.getUserMedia({ audio: true, video: true });
+    // Chromium, while another track shares the camera: "ok", yet the default size (640×480).
+    const camera = cameraFallingBack(preview.getVideoTracks()[0]!, 3);
+    const { asked } = camera;
+    const { room, clock } = await joined([], { stream: preview });
+    await flush();
+    expect(asked).toHaveLength(1);
+    expect(asked[0]).toMatchObject({ width: { ideal: 1280 }, height: { ideal: 720 } });
+    clock.advance(1_000);
+    await flush();
+    expect(asked).toHaveLength(2);
+    // Then 2 s later (1, 2, 4, 8: a capture open elsewhere may take a while to let go).
+    clock.advance(1_000);
+    await flush();
+    expect(asked).toHaveLength(2);
+    clock.advance(1_000);
+    await flush();
+    expect(asked).toHaveLength(3);
+    expect(camera.width).toBe(1280);
+    // It holds: no more asking.
+    clock.advance(5_000);
+    await flush();
+    expect(asked).toHaveLength(3);
+    room.dispose();
+  });
+
+  test("a camera captured at the device's default size (the preview's capture still open) is asked for the top layer's size", async () => {
+    const rtc = createFakeRtc();
+    let camera: ReturnType<typeof cameraFallingBack> | null = null;
+    const getUserMedia = rtc.rtc.getUserMedia;
+    rtc.rtc.getUserMedia = async (c) => {
+      const stream = await getUserMedia(c);
+      for (const t of stream.getVideoTracks()) camera = cameraFallingBack(t, 1);
+      return stream;
+    };
+    const { room, clock } = await joined([], { rtc: rtc.rtc });
+    await flush();
+    // Captured at 640 although 1280 was asked: asked again a second later, then it holds.
+    const { asked } = camera!;
+    expect(asked).toHaveLength(0);
+    clock.advance(1_000);
+    await flush();
+    expect(asked).toHaveLength(1);
+    expect(camera!.width).toBe(1280);
+    clock.advance(5_000);
+    await flush();
+    expect(asked).toHaveLength(1);
     room.dispose();
   });
 });

@@ -5,9 +5,12 @@
  * WebRTC. Call `dispose()` (or `leave()`) when done: it closes the socket and every PeerConnection
  * and stops the camera.
  */
-import { batch, computed, signal, type ReadonlySignal } from "@preact/signals";
+import { batch, computed, effect, signal, type ReadonlySignal } from "@preact/signals";
+import { createEffects, type EffectName, type Effects } from "./effects.ts";
 import { browserClock, createConnection, type Clock, type SocketFactory, type SocketLike } from "./connection.ts";
 import { browserRtc, createMedia, type RemoteMedia, type RtcDeps } from "./media.ts";
+import { createQualityMonitor } from "./quality.ts";
+import { createViewReporter } from "./view-reporter.ts";
 import { CLOSE, RoomRequestError, type ChatMessage, type LobbyEntry, type MediaKind, type MeetingSettings, type Participant, type Reaction, type RecordingInfo, type ServerMessage, type Welcome } from "./protocol.ts";
 
 /** `waiting`: knocking in the lobby until a host lets us in. */
@@ -21,6 +24,9 @@ export const REACTION_MS = 4_000;
 /** How long a notice stays up. */
 const NOTICE_MS = 6_000;
 
+/** Receiving video or not: `on` chosen by the person, `auto` when the connection could not keep video up. */
+export type AudioOnly = "off" | "on" | "auto";
+
 /** Why the meeting ended for us, once `status` is "closed". */
 export type ClosedReason = "left" | "not-found" | "forbidden" | "sign-in" | "replaced" | "refused" | "denied" | "removed" | "locked" | "ended";
 
@@ -33,11 +39,15 @@ export interface RoomStateDeps {
   socketFactory?: SocketFactory;
   rtc?: RtcDeps;
   clock?: Clock;
+  /** Send the camera in simulcast layers and report tiles' views (default true; off only for the benchmark's comparison). */
+  simulcast?: boolean;
   /** Start with the microphone or camera off. */
   audioMuted?: boolean;
   videoMuted?: boolean;
   /** Camera and microphone already captured (by the pre-join screen); the room takes them over. */
   stream?: MediaStream | null;
+  /** Background blur and noise suppression as the pre-join screen ran them; the room takes them over (else it makes its own). */
+  effects?: Effects;
   /** Tuning for tests. */
   connection?: { keepalive?: { intervalMs: number; timeoutMs: number }; backoff?: { minMs: number; maxMs: number } };
   gatherTimeoutMs?: number;
@@ -121,9 +131,54 @@ export function createRoomState(deps: RoomStateDeps) {
     },
     unpublish: (kind) => void connection.send({ type: "media.unpublish", kind }),
     onError: (message) => (error.value = message),
+    simulcast: deps.simulcast,
+    onSubscribed: () => views.resend(),
   });
+  const simulcast = deps.simulcast ?? true;
+  const audioOnly = signal<AudioOnly>("off");
+  const views = createViewReporter({
+    clock,
+    midOf: (track) => media.midOf(track),
+    // Without simulcast (the benchmark's "before") nothing is reported: every video at full size, as before.
+    send: (streams, cap) => {
+      if (simulcast && status.value === "live") connection.request({ type: "media.view", streams, ...(cap !== undefined ? { cap } : {}) }).catch(() => undefined);
+    },
+  });
+  const quality = createQualityMonitor({
+    clock,
+    pc: () => media.subscriberPc(),
+    tracks: () => [...media.remote.value.values()].flatMap((r) => [...(r.camera?.getTracks() ?? []), ...(r.screen?.getTracks() ?? [])]),
+    // Only cameras that are on count: a camera turned off sends a frame now and then, and a screen
+    // sends frames only when its picture changes; neither says anything about the link.
+    videoExpected: (track) => {
+      if (audioOnly.value !== "off" || (simulcast && !views.expected(track))) return false;
+      for (const [id, r] of media.remote.value) if (r.camera?.getVideoTracks().includes(track)) return others.value.get(id)?.videoMuted === false;
+      return false;
+    },
+    onCap: (cap) => views.setCap(cap),
+    // Its publisher is asked for a keyframe through the server (paced there), not left to the browser's own 3 s wait.
+    onFrozen: (track) => {
+      const mid = media.midOf(track);
+      if (mid !== null && status.value === "live") connection.request({ type: "media.keyframe", mid }).catch(() => undefined);
+    },
+    onVideoFailing: () => {
+      if (audioOnly.value !== "off") return;
+      setAudioOnly("auto");
+    },
+  });
+  function setAudioOnly(mode: AudioOnly) {
+    audioOnly.value = mode;
+    views.setAudioOnly(mode !== "off");
+    if (mode === "off") quality.reset();
+  }
   media.setMicEnabled(!audioMuted.value);
   media.setCameraEnabled(!videoMuted.value);
+  const effects = deps.effects ?? createEffects({ onError: (message) => (error.value = message) });
+  // Whatever the room captured (or took over) is what the effects process; their tracks are sent in place of the originals.
+  const stopEffectsBinding = effect(() => {
+    const stream = media.captured.value;
+    if (stream) effects.attach(stream, (kind, track) => void media.useTrack(kind, track), (message) => (error.value = message));
+  });
 
   const connection = createConnection({
     url: deps.url ?? roomUrl(deps.code),
@@ -158,7 +213,11 @@ export function createRoomState(deps: RoomStateDeps) {
       if (message) error.value = message;
     });
     connection.close();
+    stopEffectsBinding();
+    effects.dispose();
     media.dispose();
+    views.dispose();
+    quality.dispose();
     globalThis.removeEventListener?.("offline", onOffline);
   }
 
@@ -251,6 +310,8 @@ export function createRoomState(deps: RoomStateDeps) {
       }
       case "media.offer":
         return void media.handleOffer(m.sdp, m.streams);
+      case "media.layers":
+        return media.setCameraLayers(m.max);
       case "media.restart":
         mediaAvailable.value = m.available;
         return media.restart(m.available);
@@ -293,6 +354,10 @@ export function createRoomState(deps: RoomStateDeps) {
       }
       case "meeting.ended":
         endedBy = m.by;
+        return;
+      case "meeting.renamed":
+        if (meeting.value) meeting.value = { ...meeting.value, title: m.title };
+        if (m.by !== self.value?.id) notify(`${nameOf(m.by)} renamed the meeting to “${m.title}”`);
         return;
       case "error":
         // Before the welcome, an error is a refused hello (a guest without a name).
@@ -352,6 +417,8 @@ export function createRoomState(deps: RoomStateDeps) {
     /** What each other participant sends, by participant id. */
     remoteStreams: remote as ReadonlySignal<ReadonlyMap<string, RemoteMedia>>,
     localStream: media.local,
+    /** Your camera and microphone as captured, before any effect (the "You are muted" check listens here). */
+    capturedStream: media.captured,
     screenStream: media.screen,
     /** The participant who spoke last (the active speaker), if still here. */
     speaking: speaking as ReadonlySignal<string | null>,
@@ -429,9 +496,26 @@ export function createRoomState(deps: RoomStateDeps) {
         else error.value = (err as Error).message;
       }
     },
+    /** Shows "Sign in to record" (a guest pressed record). */
+    askSignIn() {
+      recordingNeedsSignIn.value = true;
+    },
     dismissSignIn() {
       recordingNeedsSignIn.value = false;
     },
+    /** Background blur and noise suppression: off, loading or on. */
+    blur: effects.blur,
+    noise: effects.noise,
+    /** Switches background blur or noise suppression on or off (remembered in this browser). */
+    setEffect: (name: EffectName, on: boolean) => effects.set(name, on),
+    /** Received video: off, chosen off by you (`on`), or off because the connection could not keep it up (`auto`). */
+    audioOnly: audioOnly as ReadonlySignal<AudioOnly>,
+    /** Stops (true) or resumes (false) receiving video; audio always flows. */
+    setAudioOnly: (on: boolean) => setAudioOnly(on ? "on" : "off"),
+    /** Tiles register what they show here (the SFU sends each video at the layer its tile needs). */
+    views,
+    /** Each received track's connection mark, by track id. */
+    quality: quality.byTrack,
     shareScreen: () => media.startScreen(),
     stopScreen: () => media.stopScreen(),
     dismissError() {
@@ -453,6 +537,8 @@ export function createRoomState(deps: RoomStateDeps) {
     askToUnmute: (participantId: string) => control({ type: "media.unmute-request", participantId }),
     lowerAllHands: () => control({ type: "hands.lower-all" }),
     endMeeting: () => control({ type: "meeting.end" }),
+    /** Renames the meeting for everyone (if `meeting.canRename`); rejects with the server's reason. */
+    renameMeeting: (title: string) => connection.request({ type: "meeting.rename", title }).then(() => undefined),
     /** Anyone: a reaction shown briefly on your tile, for everyone. */
     react: (emoji: Reaction) => control({ type: "reaction", emoji }),
     /** Leaves the meeting (the seat is freed at once) and releases everything. */

@@ -9,15 +9,17 @@
 import { useSignal } from "@preact/signals";
 import { useEffect, useRef } from "preact/hooks";
 import { ConfirmDialog } from "../components/confirm.tsx";
-import { CameraIcon, CameraOffIcon, ChatIcon, HandIcon, LeaveIcon, MicIcon, MicOffIcon, NotesIcon, PeopleIcon, RecordIcon, ScreenIcon } from "../components/icons.tsx";
+import { CameraIcon, CameraOffIcon, ChatIcon, HandIcon, LeaveIcon, MicIcon, MicOffIcon, NotesIcon, PeopleIcon, RecordIcon, ScreenIcon, SparkleIcon } from "../components/icons.tsx";
 import { ThemeToggle } from "../components/layout.tsx";
 import { useMediaQuery } from "../lib/media-query.ts";
 import { loadShortcutsOn } from "../lib/prefs.ts";
 import { playTone } from "../lib/tone.ts";
 import { navigate } from "../lib/router.ts";
+import { AudioOnlyButton, AudioOnlyNotice, audioOnlyItem } from "./audio-only.tsx";
 import { AlonePrompt, InviteButton } from "./invite.tsx";
 import { ReactionMenu } from "./host-controls.tsx";
 import type { LayoutView } from "./layout.ts";
+import { MeetingTitle } from "./meeting-title.tsx";
 import { MoreMenu, type MenuItem } from "./more-menu.tsx";
 import { MutedNotice } from "./muted-notice.tsx";
 import { ChatPanel, NotesPanel, PeoplePanel, type PanelName } from "./panels.tsx";
@@ -40,6 +42,7 @@ export function RoomView({ room, code, title, signedIn }: { room: RoomState; cod
   const shortcutsOn = useSignal(loadShortcutsOn());
   const view = useSignal<LayoutView>(loadView());
   const pinned = useSignal<string | null>(null);
+  const phone = useMediaQuery(PHONE);
 
   const toggle = (name: PanelName) => {
     panel.value = panel.value === name ? null : name;
@@ -92,7 +95,11 @@ export function RoomView({ room, code, title, signedIn }: { room: RoomState; cod
 
   const startOrStopRecording = () => {
     // Starting asks everyone's consent through the one who starts it; a guest is told to sign in instead.
-    if (room.recording.value?.status !== "recording" && signedIn) confirmRecord.value = true;
+    // (A guest is told at once, not after the server refuses: before the room's welcome the request
+    // would fail for another reason and say nothing useful.)
+    const starting = room.recording.value?.status !== "recording";
+    if (starting && signedIn) confirmRecord.value = true;
+    else if (starting) room.askSignIn();
     else void room.toggleRecording();
   };
 
@@ -121,7 +128,7 @@ export function RoomView({ room, code, title, signedIn }: { room: RoomState; cod
   return (
     <div class={`meeting${panel.value ? " with-panel" : ""}`}>
       <header class="meeting-header">
-        <h1>{room.meeting.value?.title || title || "Meeting"}</h1>
+        <MeetingTitle room={room} fallback={title} />
         <span class="code" aria-label={`Meeting code ${code}`}>
           {code}
         </span>
@@ -132,6 +139,7 @@ export function RoomView({ room, code, title, signedIn }: { room: RoomState; cod
           </span>
         )}
         <span class="header-spacer" />
+        {!phone && <AudioOnlyButton room={room} />}
         <InviteButton code={code} />
         <ViewControls
           view={view.value}
@@ -257,6 +265,7 @@ function Banners({ room, signedIn }: { room: RoomState; signedIn: boolean }) {
           The recording could not be processed.
         </div>
       )}
+      <AudioOnlyNotice room={room} />
       {room.unmuteRequest.value && (
         <div class="banner" role="alert">
           <span>{room.unmuteRequest.value} asks you to unmute your microphone.</span>
@@ -275,6 +284,11 @@ function Banners({ room, signedIn }: { room: RoomState; signedIn: boolean }) {
               Not now
             </button>
           </span>
+        </div>
+      )}
+      {(room.blur.value === "loading" || room.noise.value === "loading") && (
+        <div class="banner" role="status">
+          {room.blur.value === "loading" && room.noise.value === "loading" ? "Starting background blur and noise suppression…" : room.blur.value === "loading" ? "Starting background blur…" : "Starting noise suppression…"}
         </div>
       )}
       {room.error.value && (
@@ -371,6 +385,12 @@ function Controls({
   const showRecord = !recording || mayRecord;
   const toggleShare = () => (sharing ? room.stopScreen() : void room.shareScreen());
   const peopleOpen = panel === "people";
+  const blurOn = room.blur.value !== "off";
+  const noiseOn = room.noise.value !== "off";
+  const effects: MenuItem[] = [
+    { label: blurOn ? "Stop blurring background" : "Blur background", icon: <SparkleIcon />, on: blurOn, onSelect: () => room.setEffect("blur", !blurOn) },
+    { label: noiseOn ? "Stop suppressing noise" : "Suppress background noise", icon: <MicIcon />, on: noiseOn, onSelect: () => room.setEffect("noise", !noiseOn) },
+  ];
 
   const mic = (
     <ControlButton label={micOff ? "Unmute microphone" : "Mute microphone"} short={micOff ? "Unmute" : "Mute"} keyHint={key(SHORTCUT_KEYS.mic)} off={micOff} onClick={() => room.toggleMic()}>
@@ -406,6 +426,8 @@ function Controls({
       { label: hand ? "Lower hand" : "Raise hand", icon: <HandIcon />, on: hand, onSelect: () => room.toggleHand() },
       ...(showRecord ? [{ label: recording ? "Stop recording" : "Start recording", icon: <RecordIcon />, on: recording, onSelect: onRecord }] : []),
       { label: peopleOpen ? "Close people and info" : "People and info", icon: <PeopleIcon />, on: peopleOpen, controls: peopleOpen ? "people-panel" : undefined, onSelect: () => onPanel("people") },
+      ...effects,
+      audioOnlyItem(room),
     ];
     return (
       <div class="controls" role="toolbar" aria-label="Meeting controls">
@@ -423,6 +445,7 @@ function Controls({
     <div class="controls" role="toolbar" aria-label="Meeting controls">
       {mic}
       {camera}
+      <MoreMenu items={effects} id="effects-menu" label="Effects: background blur and noise suppression" short="Effects" icon={<SparkleIcon />} />
       {share && (
         <ControlButton label={sharing ? "Stop sharing screen" : "Share screen"} short={sharing ? "Stop sharing" : "Share"} keyHint={key(SHORTCUT_KEYS.screen)} on={sharing} onClick={toggleShare}>
           <ScreenIcon />

@@ -10,6 +10,7 @@ import { ExitFullscreenIcon, FullscreenIcon, SpeakerViewIcon } from "../componen
 import { VideoTile } from "../components/video-tile.tsx";
 import { canFullscreen, fullscreenElement, toggleFullscreen } from "./fullscreen.ts";
 import { arrangeTiles, holdPlaces, nextStageSpeaker, type Arrangement, type LayoutView } from "./layout.ts";
+import { tileQuality } from "./quality.ts";
 import type { RoomState, Tile } from "./room-state.ts";
 
 const VIEW_KEY = "dictate.view";
@@ -41,7 +42,10 @@ export function VideoArea({ room, view, pinned }: { room: RoomState; view: Layou
   const tiles = room.tiles.value;
   const area = useRef<HTMLElement>(null);
   const held = useRef<Arrangement<Tile> | null>(null);
-  const full = fullscreenElement().value;
+  // The document's own answer: it changes before the `fullscreenchange` event reaches the signal, and a
+  // render in between (someone starts talking) must already hold the places, or the tile would move.
+  fullscreenElement().value;
+  const full = typeof document === "undefined" ? null : document.fullscreenElement;
   const tileIsFull = !!full && !!area.current?.contains(full);
   const layout = tileIsFull && held.current ? holdPlaces(held.current, tiles) : arrangeTiles(tiles, { view, pinned: pinned.value, speakerId: lastSpeaker.current });
   held.current = layout;
@@ -61,14 +65,27 @@ export function VideoArea({ room, view, pinned }: { room: RoomState; view: Layou
     pinned.value = pinned.value === t.key ? null : t.key;
     if (hadFocus) refocus.current = t.key;
   };
-  const tile = (t: Tile) => <VideoTile key={t.key} tile={t} pinned={pinned.value === t.key} onPin={canPin || pinned.value === t.key ? () => togglePin(t) : undefined} />;
+  const marks = room.quality.value;
+  const videoOff = room.audioOnly.value !== "off";
+  const tile = (t: Tile, stage = false) => (
+    <VideoTile
+      key={t.key}
+      tile={t}
+      pinned={pinned.value === t.key}
+      onPin={canPin || pinned.value === t.key ? () => togglePin(t) : undefined}
+      views={room.views}
+      stage={stage}
+      quality={tileQuality(marks, t.stream)}
+      videoOff={videoOff}
+    />
+  );
 
   if (layout.mode === "grid") {
     const n = layout.grid.length;
     return (
       <section ref={area} class="video-area" aria-label="Participants' video" data-layout="grid">
         <div class="grid" style={{ "--cols": columnsFor(n), "--count": Math.max(1, n) }} data-count={n}>
-          {layout.grid.map(tile)}
+          {layout.grid.map((t) => tile(t))}
         </div>
       </section>
     );
@@ -76,8 +93,8 @@ export function VideoArea({ room, view, pinned }: { room: RoomState; view: Layou
   return (
     <section ref={area} class="video-area has-stage" aria-label="Participants' video" data-layout={layout.why}>
       <div class="stage-layout">
-        <div class={`stage-main${layout.stage.length > 1 ? " several" : ""}`}>{layout.stage.map(tile)}</div>
-        {layout.strip.length > 0 && <div class="strip">{layout.strip.map(tile)}</div>}
+        <div class={`stage-main${layout.stage.length > 1 ? " several" : ""}`}>{layout.stage.map((t) => tile(t, true))}</div>
+        {layout.strip.length > 0 && <div class="strip">{layout.strip.map((t) => tile(t))}</div>}
       </div>
     </section>
   );

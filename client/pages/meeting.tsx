@@ -7,6 +7,7 @@ import { useSignal } from "@preact/signals";
 import { useEffect, useMemo } from "preact/hooks";
 import { ThemeToggle, useTitle } from "../components/layout.tsx";
 import { ApiError, getMeeting, whyNoMeeting, type Meeting } from "../lib/api.ts";
+import { loadSimulcastOn } from "../lib/prefs.ts";
 import { onLinkClick } from "../lib/router.ts";
 import { currentUser, loadCurrentUser } from "../lib/session.ts";
 import { PreJoin, type JoinChoice } from "../meeting/prejoin.tsx";
@@ -94,7 +95,7 @@ export function MeetingPage({ code }: { code: string }) {
       title={meeting.value?.title ?? ""}
       signedIn={!!user}
       displayName={user?.displayName}
-      onRejoin={() => (joining.value = { ...join, stream: null, attempt: join.attempt + 1 })}
+      onRejoin={() => (joining.value = { ...join, stream: null, effects: undefined, attempt: join.attempt + 1 })}
     />
   );
 }
@@ -165,7 +166,7 @@ function Room({
 }) {
   const room = useMemo(
     // A signed-in person joins under their display name (the room would otherwise name them by their username).
-    () => createRoomState({ code, name: choice.name ?? displayName, stream: choice.stream, audioMuted: choice.audioMuted, videoMuted: choice.videoMuted }),
+    () => createRoomState({ code, name: choice.name ?? displayName, stream: choice.stream, effects: choice.effects, audioMuted: choice.audioMuted, videoMuted: choice.videoMuted, simulcast: loadSimulcastOn() }),
     // The code may turn canonical once the meeting loads; the room already joined stays.
     [choice],
   );

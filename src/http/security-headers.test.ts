@@ -18,7 +18,7 @@ describe("securityHeaders", () => {
     const h = securityHeaders({ publicUrl: "http://localhost:3000", s3: null });
     expect(directive(h, "connect-src")).toBe("connect-src 'self' ws://localhost:3000");
     expect(directive(h, "media-src")).toBe("media-src 'self' blob:");
-    expect(directive(h, "script-src")).toBe("script-src 'self'");
+    expect(directive(h, "script-src")).toBe("script-src 'self' 'wasm-unsafe-eval'");
     expect(h["strict-transport-security"]).toBeUndefined();
     expect(h["x-frame-options"]).toBe("DENY");
     expect(Object.isFrozen(h)).toBe(true);

@@ -17,7 +17,9 @@ export function securityHeaders(config: Pick<Config, "publicUrl" | "s3">): Reado
   const media = ["'self'", "blob:", ...(storage ? [new URL(storage).origin] : [])];
   const csp = [
     "default-src 'self'",
-    "script-src 'self'",
+    // 'wasm-unsafe-eval' lets this origin's own WebAssembly compile (background blur's MediaPipe,
+    // noise suppression's RNNoise); it allows no eval() of JavaScript and no script from elsewhere.
+    "script-src 'self' 'wasm-unsafe-eval'",
     "style-src 'self'",
     // The notes editor needs inline styles, and only it. CodeMirror's style-mod puts its themes in a
     // <style> element when mounted in a document (it adopts stylesheets only in a shadow root), and

@@ -5,7 +5,7 @@
  * ids, and hooks to drive what a browser or Janus would do (`feedUp`, `hangup`, `talk`, `setAvailable`).
  */
 import { AppError } from "../errors.ts";
-import type { MediaEvent, MediaKind, MediaRoom, MediaServer, SubscribedStream, SubscriberOffer } from "./media-server.ts";
+import type { MediaEvent, MediaKind, MediaRoom, MediaServer, StreamSetting, SubscribedStream, SubscriberOffer } from "./media-server.ts";
 
 export interface FakePublisher {
   participantId: string;
@@ -20,6 +20,8 @@ export interface FakeSubscription {
   streams: SubscribedStream[];
   awaitingAnswer: boolean;
   answers: string[];
+  /** Every `configureStreams` call, in order. */
+  configured: StreamSetting[][];
 }
 
 export interface FakeMediaRoom extends MediaRoom {
@@ -27,6 +29,8 @@ export interface FakeMediaRoom extends MediaRoom {
   readonly destroyed: boolean;
   readonly recording: { on: boolean; dir: string | null };
   readonly keyframeRequests: number;
+  /** The publishers asked for a keyframe one at a time (`participantId:kind`), in order. */
+  readonly keyframesFor: readonly string[];
   /** Participants whose camera audio a host muted (the SFU forwards none of it). */
   readonly audioMuted: ReadonlySet<string>;
   publishers(): FakePublisher[];
@@ -77,6 +81,7 @@ export function createFakeMediaServer(options: FakeMediaServerOptions = {}): Fak
     lost = false;
     recording = { on: false, dir: null as string | null };
     keyframeRequests = 0;
+    keyframesFor: string[] = [];
     readonly audioMuted = new Set<string>();
     private readonly pubs = new Map<string, FakePublisher>();
     private readonly subs = new Map<string, FakeSubscription & { nextMid: number; version: number }>();
@@ -116,7 +121,7 @@ export function createFakeMediaServer(options: FakeMediaServerOptions = {}): Fak
         throw new AppError("NOT_FOUND", `Feed ${add[0]} is not live (its publisher left, or its WebRTC is not up yet)`);
       }
       if (!addable.length && !remove.length) return null;
-      const s = sub ?? { feeds: [], streams: [], awaitingAnswer: false, answers: [], nextMid: 0, version: 0 };
+      const s = sub ?? { feeds: [], streams: [], awaitingAnswer: false, answers: [], configured: [], nextMid: 0, version: 0 };
       this.subs.set(participantId, s);
       s.feeds = [...current.filter((f) => !remove.includes(f)), ...addable];
       s.streams = [
@@ -126,6 +131,15 @@ export function createFakeMediaServer(options: FakeMediaServerOptions = {}): Fak
       s.awaitingAnswer = true;
       s.version++;
       return { offerSdp: sdp("offer", `subscriber ${participantId} v${s.version} feeds ${s.feeds.join(",")}`), streams: s.streams.map((st) => ({ ...st })) };
+    }
+
+    async configureStreams(participantId: string, settings: StreamSetting[]) {
+      this.check("configureStreams");
+      const sub = this.subs.get(participantId);
+      if (!sub) throw new AppError("NOT_FOUND", "There is no subscription to configure");
+      const mids = new Set(sub.streams.map((st) => st.mid));
+      const known = settings.filter((st) => mids.has(st.mid)).map((st) => ({ ...st }));
+      if (known.length) sub.configured.push(known);
     }
 
     async answer(participantId: string, answerSdp: string) {
@@ -151,9 +165,10 @@ export function createFakeMediaServer(options: FakeMediaServerOptions = {}): Fak
       else this.audioMuted.delete(participantId);
     }
 
-    async requestKeyframes() {
+    async requestKeyframes(only?: { participantId: string; kind: MediaKind }) {
       this.check("requestKeyframes");
       this.keyframeRequests++;
+      if (only) this.keyframesFor.push(`${only.participantId}:${only.kind}`);
     }
 
     async setRecording(on: boolean, dir: string) {
@@ -182,7 +197,7 @@ export function createFakeMediaServer(options: FakeMediaServerOptions = {}): Fak
 
     subscription(participantId: string) {
       const s = this.subs.get(participantId);
-      return s ? { feeds: [...s.feeds], streams: s.streams.map((st) => ({ ...st })), awaitingAnswer: s.awaitingAnswer, answers: [...s.answers] } : null;
+      return s ? { feeds: [...s.feeds], streams: s.streams.map((st) => ({ ...st })), awaitingAnswer: s.awaitingAnswer, answers: [...s.answers], configured: s.configured.map((c) => c.map((st) => ({ ...st }))) } : null;
     }
 
     feedUp(feedId: number) {

@@ -4,7 +4,7 @@
  * one that answers "unavailable" when there is no Janus, and `startEmbeddedJanus` runs Janus as a
  * child process when no `JANUS_URL` is configured. The in-memory fake for tests is in `testing.ts`.
  */
-export type { MediaEvent, MediaKind, MediaRoom, MediaServer, SubscribedStream, SubscriberOffer } from "./media-server.ts";
+export type { MediaEvent, MediaKind, MediaRoom, MediaServer, StreamSetting, SubscribedStream, SubscriberOffer } from "./media-server.ts";
 export { createJanusMediaServer, type JanusMediaServer, type JanusMediaServerOptions } from "./janus-adapter.ts";
 export { createOfflineMediaServer } from "./offline-media-server.ts";
 export { startEmbeddedJanus, type EmbeddedJanus, type EmbeddedJanusOptions, type EmbeddedJanusResult } from "./embedded-janus.ts";

@@ -101,7 +101,12 @@ declare module "janode/plugins/videoroom" {
       video?: boolean;
       jsep: Jsep;
     }): Promise<{ feed: number; jsep?: Jsep; room: number }>;
-    configure(params: { keyframe?: boolean; jsep?: Jsep }): Promise<unknown>;
+    configure(params: {
+      keyframe?: boolean;
+      jsep?: Jsep;
+      /** [multistream subscriber] per m-line: send, simulcast substream/temporal, fallback (µs), keyframe. */
+      streams?: { mid: string; send?: boolean; keyframe?: boolean; substream?: number; temporal?: number; fallback?: number }[];
+    }): Promise<unknown>;
     joinSubscriber(params: {
       room: number;
       streams: { feed: number; mid?: string }[];

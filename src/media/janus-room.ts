@@ -9,7 +9,7 @@ import { isAbsolute } from "node:path";
 import type { Logger } from "pino";
 import { AppError } from "../errors.ts";
 import { missingFeed, toAppError, withTimeout } from "./janus-errors.ts";
-import type { MediaEvent, MediaKind, MediaRoom, SubscribedStream, SubscriberOffer } from "./media-server.ts";
+import type { MediaEvent, MediaKind, MediaRoom, StreamSetting, SubscribedStream, SubscriberOffer } from "./media-server.ts";
 
 export interface JanusRoomDeps {
   janusRoomId: number;
@@ -38,6 +38,8 @@ interface Publisher {
 interface Subscriber {
   handle: VideoRoomHandle;
   feeds: Set<number>;
+  /** The active video m-lines of the latest offer (what `configureStreams` may address). */
+  videoMids: Set<string>;
   awaitingAnswer: boolean;
   closing: boolean;
 }
@@ -134,11 +136,32 @@ export class JanusRoom implements MediaRoom {
           for (const f of add) sub.feeds.add(f);
           if (!updated.jsep?.sdp) return null;
           sub.awaitingAnswer = true;
-          return { offerSdp: updated.jsep.sdp, streams: toStreams(updated.streams) };
+          const streams = toStreams(updated.streams);
+          sub.videoMids = videoMidsOf(streams);
+          return { offerSdp: updated.jsep.sdp, streams };
         } catch (err) {
           add = this.withoutMissingFeed(add, err, !remove.length);
         }
       }
+    });
+  }
+
+  configureStreams(participantId: string, settings: StreamSetting[]) {
+    return this.serial(participantId, async () => {
+      const sub = this.participants.get(participantId)?.subscriber;
+      if (!sub) throw new AppError("NOT_FOUND", "There is no subscription to configure");
+      // Janus refuses the whole request over one mid it does not know (a renegotiation raced the report).
+      const streams = settings.filter((s) => sub.videoMids.has(s.mid)).map((s) => ({
+        mid: s.mid,
+        send: s.send,
+        // Resuming a paused m-line: the decoder needs a keyframe before it can show anything.
+        ...(s.send ? { keyframe: true } : {}),
+        ...(s.substream !== undefined ? { substream: s.substream } : {}),
+        ...(s.temporal !== undefined ? { temporal: s.temporal } : {}),
+        ...(s.fallbackUs !== undefined ? { fallback: s.fallbackUs } : {}),
+      }));
+      if (!streams.length) return;
+      await this.call(sub.handle.configure({ streams }), "configure the subscription");
     });
   }
 
@@ -188,10 +211,11 @@ export class JanusRoom implements MediaRoom {
     );
   }
 
-  async requestKeyframes() {
+  async requestKeyframes(only?: { participantId: string; kind: MediaKind }) {
     this.ensureOpen();
+    const pubs = [...this.feeds.values()].filter((pub) => !only || (pub.participantId === only.participantId && pub.kind === only.kind));
     await Promise.all(
-      [...this.feeds.values()].map((pub) =>
+      pubs.map((pub) =>
         withTimeout(pub.handle.configure({ keyframe: true }), this.d.requestTimeoutMs, "keyframe").catch((err) =>
           this.d.logger.debug({ err, feedId: pub.feedId }, "keyframe request failed"),
         ),
@@ -248,7 +272,7 @@ export class JanusRoom implements MediaRoom {
 
   private async createSubscriber(p: Participant, wanted: number[]): Promise<SubscriberOffer> {
     const handle = await this.call(this.d.session.attach(VideoRoomPlugin), "open a subscriber");
-    const sub: Subscriber = { handle, feeds: new Set(), awaitingAnswer: false, closing: false };
+    const sub: Subscriber = { handle, feeds: new Set(), videoMids: new Set(), awaitingAnswer: false, closing: false };
     this.watchSubscriber(p, sub);
     try {
       for (;;) {
@@ -263,7 +287,9 @@ export class JanusRoom implements MediaRoom {
           sub.feeds = new Set(wanted);
           sub.awaitingAnswer = true;
           p.subscriber = sub;
-          return { offerSdp: joined.jsep.sdp, streams: toStreams(joined.streams) };
+          const streams = toStreams(joined.streams);
+          sub.videoMids = videoMidsOf(streams);
+          return { offerSdp: joined.jsep.sdp, streams };
         } catch (err) {
           wanted = this.withoutMissingFeed(wanted, err, true);
         }
@@ -417,6 +443,8 @@ export function audioMidOf(sdp: string): string | null {
   if (!section || /^a=inactive$/m.test(section) || /^m=audio 0 /.test(section)) return null;
   return /^a=mid:(\S+)/m.exec(section)?.[1] ?? null;
 }
+
+const videoMidsOf = (streams: SubscribedStream[]) => new Set(streams.filter((s) => s.type === "video").map((s) => s.mid));
 
 function toStreams(streams: JanusStream[] | undefined): SubscribedStream[] {
   return (streams ?? [])

@@ -25,6 +25,22 @@ export interface SubscriberOffer {
   streams: SubscribedStream[];
 }
 
+/**
+ * What the SFU should send on one video m-line of a participant's subscriber PeerConnection
+ * (VideoRoom subscriber `configure` of that `mid`). Audio m-lines are never configured: audio always flows.
+ */
+export interface StreamSetting {
+  mid: string;
+  /** false: forward nothing on this m-line (a tile nobody sees); true resumes it with a keyframe. */
+  send: boolean;
+  /** Simulcast substream (0 lowest … 2 highest). */
+  substream?: 0 | 1 | 2;
+  /** VP8 temporal layer (0 … 2, 2 = every frame). */
+  temporal?: 0 | 1 | 2;
+  /** Drop to the substream below after this long without packets of the chosen one (microseconds). */
+  fallbackUs?: number;
+}
+
 export type MediaEvent =
   /** A publisher's WebRTC is up: its feed can now be subscribed to. */
   | { type: "feed-up"; feedId: number; participantId: string; kind: MediaKind }
@@ -61,6 +77,12 @@ export interface MediaRoom {
    * One negotiation at a time: until `answer()` for the previous offer, it rejects with `CONFLICT`.
    */
   subscribe(participantId: string, feedIds: number[]): Promise<SubscriberOffer | null>;
+  /**
+   * Sets what the SFU forwards on some of the participant's subscribed video m-lines (simulcast layer,
+   * or nothing at all). Mids not in its subscription are ignored. Rejects with `NOT_FOUND` when the
+   * participant has no subscriber.
+   */
+  configureStreams(participantId: string, settings: StreamSetting[]): Promise<void>;
   /** Completes the latest subscriber offer with the browser's complete SDP answer. */
   answer(participantId: string, answerSdp: string): Promise<void>;
   /** Releases every handle of the participant (publishers and subscriber). Idempotent. */
@@ -71,8 +93,11 @@ export interface MediaRoom {
    * a camera published again later starts muted too. Idempotent.
    */
   muteAudio(participantId: string, muted: boolean): Promise<void>;
-  /** Asks every publisher for a keyframe (do it ~500 ms after turning recording on). */
-  requestKeyframes(): Promise<void>;
+  /**
+   * Asks every publisher for a keyframe (do it ~500 ms after turning recording on), or only the one
+   * publishing `only` (a receiver whose picture froze). Publishers that are gone are skipped.
+   */
+  requestKeyframes(only?: { participantId: string; kind: MediaKind }): Promise<void>;
   /**
    * Turns room recording on (each stream to its own `.mjr` in `dir`, which Janus must be able to
    * write) or off. Follow `setRecording(true, …)` with `requestKeyframes()` ~500 ms later, or the

@@ -308,6 +308,11 @@ export function createMeetings({
       await db.update(meetings).set({ lobby: settings.lobby, selfUnmute: settings.selfUnmute }).where(eq(meetings.id, meetingId));
     },
 
+    /** Someone who may rename the meeting did so in the room (checked there, by the same rule as update()). */
+    async saveTitle(meetingId: string, title: string): Promise<void> {
+      await db.update(meetings).set({ title, updatedAt: new Date() }).where(eq(meetings.id, meetingId));
+    },
+
     /** The room went live: the meeting has started (again). */
     async markStarted(meetingId: string): Promise<void> {
       await db

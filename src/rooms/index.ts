@@ -3,8 +3,8 @@ export { createRoomActor, DEFAULT_ROOM_LIMITS, RoomClosedError, type RoomActor, 
 export { createLocalDirectory, createLocalRooms, type RoomDirectory, type ActorFactory } from "./local-directory.ts";
 export { CLOSE, isDeliberateClose, type Channel, type Connection, type Principal, type SocketSink } from "./connection.ts";
 export { systemClock, type Clock } from "./clock.ts";
-export { MAX_ROOM_FRAME, MAX_NOTES_UPDATE } from "./protocol.ts";
-export type { ChatMessage, ClientMessage, LobbyEntry, MediaKind, MeetingSettings, Participant, Reaction, RequestId, Role, ServerMessage, StreamInfo, Welcome } from "./protocol.ts";
+export { MAX_ROOM_FRAME, MAX_NOTES_UPDATE, MAX_VIEW_STREAMS, MAX_TILE_PX } from "./protocol.ts";
+export type { ChatMessage, ClientMessage, LobbyEntry, MediaKind, MeetingSettings, Participant, Reaction, RequestId, Role, ServerMessage, StreamInfo, StreamView, Welcome } from "./protocol.ts";
 export { REACTIONS } from "./protocol.ts";
 export { createRedisDirectory, type RedisDirectoryOptions } from "./redis-directory.ts";
 export { createRoomMemory, SEGMENT_JOIN_MS, MEMORY_FLUSH_MS, type MemoryRecords, type RoomMemory, type SpeakerSegmentRow, type AttendanceRow } from "./room-actor.memory.ts";

@@ -18,6 +18,12 @@ export const MAX_ROOM_DEPTH = 32;
 export const MAX_NOTES_UPDATE = 1024 * 1024;
 export const MAX_CHAT_TEXT = 2000;
 export const MAX_NAME = 60;
+/** A meeting's title, as the API takes it. */
+export const MAX_TITLE = 200;
+/** Most tiles one `media.view` may describe (a meeting's subscriber carries far fewer video streams). */
+export const MAX_VIEW_STREAMS = 64;
+/** Largest tile side a client may report, in device pixels (an 8K screen). */
+export const MAX_TILE_PX = 8192;
 
 const Id = T.Optional(T.Union([T.String({ maxLength: 64 }), T.Number()]));
 const Name = T.String({ minLength: 1, maxLength: MAX_NAME });
@@ -25,6 +31,8 @@ const Sdp = T.String({ minLength: 1, maxLength: 60_000 });
 const Kind = T.Union([T.Literal("camera"), T.Literal("screen")]);
 const closed = { additionalProperties: false } as const;
 const Target = T.String({ minLength: 1, maxLength: 64 });
+/** An m-line of the receiver's subscription, as its SDP names it. */
+const Mid = T.String({ minLength: 1, maxLength: 16, pattern: "^[A-Za-z0-9_-]+$" });
 
 /** The reactions a participant may send (DESIGN.md §5 `reaction {emoji}`). */
 export const REACTIONS = ["👍", "👏", "😂", "🎉", "❤️", "✋"] as const;
@@ -56,6 +64,31 @@ export const ClientMessage = T.Union([
     },
     closed,
   ),
+  // What each received video's tile shows (device pixels): the server picks its simulcast layer, or pauses it.
+  T.Object(
+    {
+      type: T.Literal("media.view"),
+      id: Id,
+      streams: T.Array(
+        T.Object(
+          {
+            mid: Mid,
+            visible: T.Boolean(),
+            width: T.Integer({ minimum: 0, maximum: MAX_TILE_PX }),
+            height: T.Integer({ minimum: 0, maximum: MAX_TILE_PX }),
+            stage: T.Optional(T.Boolean()),
+          },
+          closed,
+        ),
+        { minItems: 1, maxItems: MAX_VIEW_STREAMS },
+      ),
+      /** The highest simulcast substream this receiver's link takes now (absent: no limit). */
+      cap: T.Optional(T.Union([T.Literal(0), T.Literal(1), T.Literal(2)])),
+    },
+    closed,
+  ),
+  // A received video froze (packets come, no frame decodes): ask its publisher for a keyframe.
+  T.Object({ type: T.Literal("media.keyframe"), id: Id, mid: Mid }, closed),
   T.Object({ type: T.Literal("recording.start"), id: Id }, closed),
   T.Object({ type: T.Literal("recording.stop"), id: Id }, closed),
   T.Object({ type: T.Literal("leave"), id: Id }, closed),
@@ -75,8 +108,12 @@ export const ClientMessage = T.Union([
   T.Object({ type: T.Literal("hands.lower-all"), id: Id }, closed),
   T.Object({ type: T.Literal("meeting.end"), id: Id }, closed),
   T.Object({ type: T.Literal("reaction"), id: Id, emoji: T.Union(REACTIONS.map((e) => T.Literal(e))) }, closed),
+  // Whoever may rename the meeting through the API (its signed-in creator, a team meeting's members).
+  T.Object({ type: T.Literal("meeting.rename"), id: Id, title: T.String({ minLength: 1, maxLength: MAX_TITLE }) }, closed),
 ]);
 export type ClientMessage = Static<typeof ClientMessage>;
+/** One tile's report in a `media.view` message. */
+export type StreamView = Extract<ClientMessage, { type: "media.view" }>["streams"][number];
 
 const checker = TypeCompiler.Compile(ClientMessage);
 
@@ -169,7 +206,8 @@ export interface Welcome {
   media: { available: boolean };
   chat: ChatMessage[];
   resumeToken: string;
-  meeting: { code: string; title: string; teamId: string | null };
+  /** `canRename`: this participant may rename the meeting (`meeting.rename`). */
+  meeting: { code: string; title: string; teamId: string | null; canRename: boolean };
   settings: MeetingSettings;
   /** Who is waiting to be let in: sent to hosts only. */
   lobby?: LobbyEntry[];
@@ -182,6 +220,8 @@ export type ServerMessage =
   | { type: "media.answer"; kind: MediaKind; sdp: string; id?: RequestId }
   | { type: "media.offer"; sdp: string; streams: Record<string, StreamInfo> }
   | { type: "media.restart"; available: boolean }
+  /** To a publisher: the highest camera layer anyone receives now (0…2); it may stop encoding the ones above. */
+  | { type: "media.layers"; kind: "camera"; max: 0 | 1 | 2 }
   | { type: "speaking"; participantId: string }
   | ({ type: "chat" } & ChatMessage)
   | { type: "recording.started" | "recording.stopped" | "recording.status"; recording: RecordingView }
@@ -192,6 +232,7 @@ export type ServerMessage =
   | { type: "media.unmute-request"; from: string }
   | { type: "reaction"; participantId: string; emoji: Reaction }
   | { type: "meeting.ended"; by: string }
+  | { type: "meeting.renamed"; title: string; by: string }
   | { type: "ack"; id: RequestId }
   | { type: "pong"; id?: RequestId }
   | { type: "error"; code: string; message: string; id?: RequestId };

@@ -375,6 +375,10 @@ export function createRoomControl(host: ControlHost) {
     lobbyEntries: () => [...lobby.values()].map((k) => k.entry),
     isWaiting: (id: string) => lobby.has(id),
     roleOf,
+    /** Hosts by right: the signed-in creator, a team meeting's members (who may also rename it). */
+    hostsByRight: (principal: Principal) => hostByRight(principal),
+    /** The meeting has a creator or a team (one started signed out has neither). */
+    owned: () => !creatorless,
     refusal,
     admission,
     knock,

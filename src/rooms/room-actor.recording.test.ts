@@ -93,6 +93,8 @@ test("signed-in participants start and stop recording; everyone sees it; keyfram
     clock.advance(1);
     await settle();
     expect(room.keyframeRequests).toBe(2);
+    // The recording takes the top layer: nobody watches Ana's camera, yet she is told to send it all.
+    expect(ana.conn.all("media.layers").map((m) => m.max)).toEqual([2]);
 
     ana.send({ type: "recording.start", id: "again" });
     await settle();
@@ -106,6 +108,8 @@ test("signed-in participants start and stop recording; everyone sees it; keyfram
     await settle();
     expect(late.conn.all("recording.stopped")[0].recording).toMatchObject({ id: "rec-1", status: "processing", progress: 0 });
     expect(room.recording.on).toBe(false);
+    // Recording off and nobody subscribed to her: her camera may drop to the small layer again.
+    expect(ana.conn.all("media.layers").map((m) => m.max)).toEqual([2, 0]);
     // Processing progress reaches everyone in the room, until the recording is ready.
     clock.advance(1000);
     await settle();

@@ -15,6 +15,7 @@ import { AppError } from "../errors.ts";
 import { normalizeName } from "../names.ts";
 import type { MediaServer } from "../media/index.ts";
 import { nestsDeeperThan } from "../json-depth.ts";
+import { createRoomTitle } from "./room-actor.title.ts";
 import { MAX_NAME, MAX_ROOM_DEPTH, MAX_ROOM_FRAME, parseClientMessage, type ChatMessage, type ClientMessage, type Participant, type ServerMessage } from "./protocol.ts";
 import type { IceServer } from "../media/index.ts";
 
@@ -41,6 +42,8 @@ export interface RoomRecords {
   saveSettings?(meetingId: string, settings: { lobby: boolean; selfUnmute: boolean }): Promise<void>;
   /** The meeting's creator and saved settings, read as the room loads (a room may load on any node). */
   loadControl?(meetingId: string): Promise<{ createdBy: string | null; lobby: boolean; selfUnmute: boolean; locked?: boolean; control?: Omit<ControlState, "locked"> | null } | null>;
+  /** A title given in the room (`meeting.rename`), saved as the API's PATCH would. */
+  saveTitle?(meetingId: string, title: string): Promise<void>;
   /** The lock and whom hosts promoted or removed (null: the meeting ended or emptied, forget them). */
   saveControl?(meetingId: string, state: ControlState | null): Promise<void>;
 }
@@ -206,6 +209,17 @@ export function createRoomActor(meeting: RoomMeeting, deps: RoomDeps) {
     },
     saveControl: (state) => saveControl(state),
   });
+  const title = createRoomTitle({
+    meeting,
+    logger: log,
+    hostsByRight: (principal) => control.hostsByRight(principal),
+    owned: () => control.owned(),
+    save: deps.records.saveTitle?.bind(deps.records),
+    post: (task, label) => mailbox.post(task, label),
+    send,
+    broadcast: (message) => broadcast(message),
+    track: (write, what) => track(write, what),
+  });
   const broadcast = (message: ServerMessage, except?: Connection) => {
     const text = JSON.stringify(message);
     for (const seat of seats.values()) if (seat.conn && seat.conn !== except) seat.conn.send(text);
@@ -362,7 +376,7 @@ export function createRoomActor(meeting: RoomMeeting, deps: RoomDeps) {
       media: { available: media?.available ?? false },
       chat,
       resumeToken: seat.resumeToken,
-      meeting: { code: meeting.code, title: meeting.title, teamId: meeting.teamId },
+      meeting: { code: meeting.code, title: meeting.title, teamId: meeting.teamId, canRename: title.mayRename(s.principal) },
       settings: control.settings(),
       ...(seat.participant.role === "host" ? { lobby: control.lobbyEntries() } : {}),
     });
@@ -446,6 +460,12 @@ export function createRoomActor(meeting: RoomMeeting, deps: RoomDeps) {
       case "media.answer":
         if (!media) return replyError(s.conn, "UNAVAILABLE", "Media is unavailable in this meeting", msg.id);
         return media.answer(p, s.conn, msg.sdp, msg.id);
+      case "media.view":
+        if (!media) return replyError(s.conn, "UNAVAILABLE", "Media is unavailable in this meeting", msg.id);
+        return media.view(p, s.conn, msg.streams, msg.cap, msg.id);
+      case "media.keyframe":
+        if (!media) return replyError(s.conn, "UNAVAILABLE", "Media is unavailable in this meeting", msg.id);
+        return media.keyframe(p, s.conn, msg.mid, msg.id);
       case "media.unpublish":
         if (p.publishing[msg.kind]) {
           p.publishing[msg.kind] = false;
@@ -453,6 +473,8 @@ export function createRoomActor(meeting: RoomMeeting, deps: RoomDeps) {
         }
         media?.unpublish(p, msg.kind);
         return ack(s.conn, msg.id);
+      case "meeting.rename":
+        return title.rename(s.conn, s.principal, p.id, msg);
       case "media.ice":
         // SDP is exchanged complete (non-trickle); candidates sent anyway are already in it.
         return ack(s.conn, msg.id);
@@ -535,6 +557,7 @@ export function createRoomActor(meeting: RoomMeeting, deps: RoomDeps) {
         seats: () => seats.values(),
         send,
         broadcast: (message) => broadcast(message),
+        now: () => deps.clock.now(),
         post: (task, label) => mailbox.post(task, label),
         onFeedUp: () => recording?.publisherUp(),
         onTalking: (id, on) => {

@@ -13,6 +13,7 @@ import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { MEDIA_CHROMIUM_FLAGS, RECORD_PEER_CONNECTIONS, voice, writeWav } from "../helpers/fake-media.ts";
+import { closeScenario, noteFailure, reportScenario } from "../helpers/scenario-script.ts";
 
 const ROOT = join(import.meta.dir, "../..");
 const work = process.env.DICTATE_E2E_WORK;
@@ -270,22 +271,10 @@ try {
   }
   results.ok = true;
 } catch (err) {
-  results.ok = false;
-  results.error = err instanceof Error ? `${err.message}\n${err.stack}` : String(err);
-  try {
-    results.serverLog = readFileSync(serverLog, "utf8").split("\n").slice(-40).join("\n");
-    results.frames = Object.fromEntries(Object.entries(frameLogs).map(([name, log]) => [name, log.slice(-30)]));
-  } catch {
-    // No log yet.
-  }
+  noteFailure(results, err, serverLog);
+  results.frames = Object.fromEntries(Object.entries(frameLogs).map(([name, log]) => [name, log.slice(-30)]));
 } finally {
-  await Promise.all(browsers.map((b) => b.close().catch(() => undefined)));
-  if (server && server.exitCode === null) {
-    server.kill("SIGTERM");
-    const exited = await Promise.race([server.exited.then(() => true), Bun.sleep(10_000).then(() => false)]);
-    if (!exited) server.kill("SIGKILL");
-  }
+  await closeScenario(browsers, server);
   results.totalMs = elapsed();
 }
-process.stdout.write(`${JSON.stringify({ results })}\n`);
-process.exit(0);
+reportScenario(results);

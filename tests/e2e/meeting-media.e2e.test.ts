@@ -103,6 +103,7 @@ describe.skipIf(!canRunNamespaceScenario)("meeting page with real media (Chromiu
   });
 
   test("the active speaker is highlighted at the others", () => {
+    if (r().speakingError) console.error(JSON.stringify({ speakingFrames: r().speakingFrames, aliceAudioOut: r().aliceAudioOut, speakingSeen: r().speakingSeen }));
     expect(r().speakingError ?? null).toBeNull();
     expect(r().speakingSeen).toEqual({ Bob: true, Carol: true });
     expect(r().speakingTiles).toEqual([[r().ids.Alice], [r().ids.Alice], [r().ids.Alice]]);

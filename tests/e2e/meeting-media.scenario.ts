@@ -11,6 +11,7 @@ import { copyFileSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { MEDIA_CHROMIUM_FLAGS, voice, writeWav } from "../helpers/fake-media.ts";
+import { closeScenario, noteFailure, reportScenario } from "../helpers/scenario-script.ts";
 
 const ROOT = join(import.meta.dir, "../..");
 const work = process.env.DICTATE_E2E_WORK;
@@ -313,6 +314,18 @@ try {
     results.speakingMs = Math.round(performance.now() - speakingStarted);
   } catch (err) {
     results.speakingError = (err as Error).message;
+    // Did the server say anyone spoke, and was Alice's microphone sending sound at all?
+    results.speakingFrames = Object.fromEntries(Object.entries(frameLogs).map(([name, log]) => [name, log.filter((l) => l.includes('"speaking"')).slice(-5)]));
+    results.aliceAudioOut = await alice.evaluate(async () => {
+      const out: Record<string, unknown>[] = [];
+      for (const pc of (window as any).__pcs as RTCPeerConnection[]) {
+        if (pc.connectionState === "closed") continue;
+        (await pc.getStats()).forEach((r: any) => {
+          if ((r.type === "media-source" && r.kind === "audio") || (r.type === "outbound-rtp" && r.kind === "audio")) out.push({ type: r.type, audioLevel: r.audioLevel, totalAudioEnergy: r.totalAudioEnergy, packetsSent: r.packetsSent });
+        });
+      }
+      return out;
+    });
   }
   results.speakingSeen = speakingSeen;
   // Only the one who talks is highlighted: the silent microphones never count as speaking.
@@ -416,23 +429,11 @@ try {
   results.ids = ids;
   results.ok = true;
 } catch (err) {
-  results.ok = false;
-  results.error = err instanceof Error ? `${err.message}\n${err.stack}` : String(err);
-  try {
-    results.serverLog = readFileSync(serverLog, "utf8").split("\n").slice(-40).join("\n");
-    results.frames = Object.fromEntries(Object.entries(frameLogs).map(([name, log]) => [name, log.slice(-40)]));
-  } catch {
-    // No log yet.
-  }
+  noteFailure(results, err, serverLog);
+  results.frames = Object.fromEntries(Object.entries(frameLogs).map(([name, log]) => [name, log.slice(-40)]));
 } finally {
-  await Promise.all(browsers.map((b) => b.close().catch(() => undefined)));
-  if (server && server.exitCode === null) {
-    // SIGTERM: the server stops its rooms and its Janus before exiting.
-    server.kill("SIGTERM");
-    const exited = await Promise.race([server.exited.then(() => true), Bun.sleep(10_000).then(() => false)]);
-    if (!exited) server.kill("SIGKILL");
-  }
+  // SIGTERM first: the server stops its rooms and its Janus before exiting.
+  await closeScenario(browsers, server);
   results.totalMs = elapsed();
 }
-process.stdout.write(`${JSON.stringify({ results })}\n`);
-process.exit(0);
+reportScenario(results);

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { canRunNamespaceScenario, namespaceScenario } from "../helpers/scenario.ts";
 
-const SCENARIO_TIMEOUT_MS = 240_000;
+const SCENARIO_TIMEOUT_MS = 330_000;
 const canRun = canRunNamespaceScenario && Bun.which("ffmpeg") !== null;
 
 describe.skipIf(!canRun)("the meeting's memory (Chromium + Janus in a network namespace)", () => {

@@ -18,6 +18,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from "playwrig
 import { MEDIA_CHROMIUM_FLAGS, RECORD_PEER_CONNECTIONS } from "../helpers/fake-media.ts";
 import { audit, screenshot } from "../helpers/browser.ts";
 import { notesProvider } from "../helpers/yjs.ts";
+import { closeScenario, noteFailure, reportScenario } from "../helpers/scenario-script.ts";
 
 const ROOT = join(import.meta.dir, "../..");
 const work = process.env.DICTATE_E2E_WORK;
@@ -183,8 +184,9 @@ try {
 
   step("Ana starts recording from her page");
   await anaPage.getByRole("button", { name: "Start recording" }).first().click();
-  const confirm = anaPage.getByRole("dialog").getByRole("button", { name: "Start recording" });
-  if (await confirm.isVisible().catch(() => false)) await confirm.click();
+  // Starting always asks for confirmation first: wait for the dialog (checking at once, before it
+  // rendered, left the recording off on a loaded machine).
+  await anaPage.getByRole("dialog", { name: "Start recording?" }).getByRole("button", { name: "Start recording" }).click();
   await until("recording on", async () => (await call(ana.cookie, "GET", `/api/meetings/${meeting.code}`)).body.meeting.recording === true || (await anaPage.getByRole("button", { name: "Stop recording" }).count()) > 0, 15_000, 200);
   const recordingOnAt = Date.now();
   await Bun.sleep(1_500);
@@ -222,8 +224,6 @@ try {
 
   step("Ana stops recording; everyone leaves");
   await anaPage.getByRole("button", { name: "Stop recording" }).first().click();
-  const confirmStop = anaPage.getByRole("dialog").getByRole("button", { name: "Stop recording" });
-  if (await confirmStop.isVisible().catch(() => false)) await confirmStop.click();
   results.recordingOffAt = Date.now();
   results.recordingOnAt = recordingOnAt;
   notes.destroy();
@@ -239,7 +239,9 @@ try {
       if (r?.status === "failed") throw new Error("recording failed");
       return r?.status === "ready" ? r.id : null;
     },
-    90_000,
+    // Composing ~20 s at 1280×720 takes ~40 s on an idle two-core machine; beside another media
+    // suite (the test run's second worker) it took over 90 s.
+    180_000,
     500,
   );
   const timeline = (await call(ana.cookie, "GET", `/api/meetings/${meeting.code}/timeline`)).body.timeline;
@@ -280,21 +282,9 @@ try {
   results.overflowAtPhone = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
   results.ok = true;
 } catch (err) {
-  results.ok = false;
-  results.error = err instanceof Error ? `${err.message}\n${err.stack}` : String(err);
-  try {
-    results.serverLog = readFileSync(serverLog, "utf8").split("\n").slice(-40).join("\n");
-  } catch {
-    // No log yet.
-  }
+  noteFailure(results, err, serverLog);
 } finally {
-  await Promise.all(browsers.map((b) => b.close().catch(() => undefined)));
-  if (server && server.exitCode === null) {
-    server.kill("SIGTERM");
-    const exited = await Promise.race([server.exited.then(() => true), Bun.sleep(10_000).then(() => false)]);
-    if (!exited) server.kill("SIGKILL");
-  }
+  await closeScenario(browsers, server);
   results.totalMs = elapsed();
 }
-process.stdout.write(`${JSON.stringify({ results })}\n`);
-process.exit(0);
+reportScenario(results);

@@ -155,6 +155,8 @@ describe.skipIf(!canRunBrowser)("every page, in Chromium", () => {
     const page = await context.newPage();
     await page.goto("/");
     await page.getByRole("button", { name: "Start a meeting" }).waitFor();
+    // The header's account links come once the session check answers (later, on a loaded machine).
+    await page.getByRole("link", { name: "Log in", exact: true }).waitFor();
     const reached: string[] = [];
     for (let i = 0; i < 12; i++) {
       await page.keyboard.press("Tab");

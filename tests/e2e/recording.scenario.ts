@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { MEDIA_CHROMIUM_FLAGS, RECORD_PEER_CONNECTIONS } from "../helpers/fake-media.ts";
 import { startTestS3, type TestS3 } from "../helpers/s3.ts";
+import { closeScenario, noteFailure, reportScenario } from "../helpers/scenario-script.ts";
 
 const ROOT = join(import.meta.dir, "../..");
 const work = process.env.DICTATE_E2E_WORK;
@@ -299,23 +300,11 @@ try {
   };
   results.ok = true;
 } catch (err) {
-  results.ok = false;
-  results.error = err instanceof Error ? `${err.message}\n${err.stack}` : String(err);
-  try {
-    results.serverLog = readFileSync(serverLog, "utf8").split("\n").slice(-40).join("\n");
-  } catch {
-    // No log yet.
-  }
+  noteFailure(results, err, serverLog);
 } finally {
   for (const ws of sockets) ws.close();
-  await Promise.all(browsers.map((b) => b.close().catch(() => undefined)));
-  if (server && server.exitCode === null) {
-    server.kill("SIGTERM");
-    const exited = await Promise.race([server.exited.then(() => true), Bun.sleep(10_000).then(() => false)]);
-    if (!exited) server.kill("SIGKILL");
-  }
+  await closeScenario(browsers, server);
   await s3?.cleanup().catch(() => undefined);
   results.totalMs = elapsed();
 }
-process.stdout.write(`${JSON.stringify({ results })}\n`);
-process.exit(0);
+reportScenario(results);

@@ -31,20 +31,42 @@ async function openSocket(url: string): Promise<WebSocket> {
 
 /** Starts Chromium with a fresh profile in `profileDir`; resolves once its DevTools port answers. */
 export async function launchChromium(profileDir: string) {
-  const proc = Bun.spawn(["chromium", ...FLAGS, `--user-data-dir=${profileDir}`, "about:blank"], { stdout: "ignore", stderr: "ignore" });
+  // Its stderr goes beside the profile, for the error when it does not answer.
+  const stderrPath = `${profileDir}.stderr.log`;
+  const proc = Bun.spawn(["chromium", ...FLAGS, `--user-data-dir=${profileDir}`, "about:blank"], { stdout: "ignore", stderr: Bun.file(stderrPath) });
+  const why = () => {
+    let tail = "";
+    try {
+      tail = readFileSync(stderrPath, "utf8").slice(-1500);
+    } catch {
+      // Nothing written.
+    }
+    return `Chromium ${proc.exitCode !== null || proc.signalCode !== null ? `exited (${proc.exitCode ?? proc.signalCode})` : "still running"}; its stderr: ${tail || "(empty)"}`;
+  };
   let port = 0;
   try {
-    port = await eventually(() => Number(readFileSync(join(profileDir, "DevToolsActivePort"), "utf8").split("\n")[0]), { timeoutMs: 15_000 });
+    port = await eventually(
+      () => {
+        // Read while Chromium is still writing it, the file is empty: port 0, which refuses every
+        // connection (two full runs failed so). Only a real port will do.
+        const value = Number(readFileSync(join(profileDir, "DevToolsActivePort"), "utf8").split("\n")[0]);
+        if (!Number.isInteger(value) || value <= 0) throw new Error(`DevToolsActivePort holds no port yet`);
+        return value;
+      },
+      { timeoutMs: 15_000 },
+    );
   } catch (err) {
     proc.kill("SIGKILL");
-    throw err;
+    throw new Error(`${(err as Error).message} (${why()})`);
   }
   return {
     pid: proc.pid,
     /** Opens `url` in a new tab. */
     async page(url: string): Promise<CdpPage> {
       // DevToolsActivePort can be written a moment before the port accepts connections (seen under load).
-      const target = (await eventually(async () => (await fetch(`http://127.0.0.1:${port}/json/new?${encodeURIComponent(url)}`, { method: "PUT" })).json(), { timeoutMs: 10_000 })) as {
+      const target = (await eventually(async () => (await fetch(`http://127.0.0.1:${port}/json/new?${encodeURIComponent(url)}`, { method: "PUT" })).json(), { timeoutMs: 10_000 }).catch((err) => {
+        throw new Error(`${(err as Error).message} (DevTools port ${port}; ${why()})`);
+      })) as {
         webSocketDebuggerUrl: string;
       };
       const ws = await openSocket(target.webSocketDebuggerUrl);

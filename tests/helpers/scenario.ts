@@ -25,7 +25,22 @@ export interface ScenarioRun {
   dispose(): void;
 }
 
-export function namespaceScenario({ script, name, subnet, timeoutMs, env = {} }: { script: string; name: string; subnet: string; timeoutMs: number; env?: Record<string, string> }): ScenarioRun {
+export function namespaceScenario({
+  script,
+  name,
+  subnet,
+  timeoutMs,
+  env = {},
+  onCreated,
+}: {
+  script: string;
+  name: string;
+  subnet: string;
+  timeoutMs: number;
+  env?: Record<string, string>;
+  /** Called once the namespace exists, before the script starts (more network, say); may add to its environment. */
+  onCreated?(ns: string, work: string): Record<string, string> | void;
+}): ScenarioRun {
   const ns = `dictate-${name}-${process.pid}`;
   let child: ChildProcess | null = null;
   let work = "";
@@ -56,11 +71,12 @@ export function namespaceScenario({ script, name, subnet, timeoutMs, env = {} }:
       mkdirSync(join(work, "tmp"));
       createTestNamespace(ns, `${subnet}.1/24`);
       try {
+        const extraEnv = onCreated?.(ns, work) ?? {};
         const proc = spawn("ip", ["netns", "exec", ns, process.execPath, script], {
           cwd: ROOT,
           detached: true,
           stdio: ["ignore", "pipe", "pipe"],
-          env: { ...process.env, ...env, DICTATE_E2E_WORK: work, TMPDIR: join(work, "tmp") },
+          env: { ...process.env, ...env, ...extraEnv, DICTATE_E2E_WORK: work, TMPDIR: join(work, "tmp") },
         });
         child = proc;
         let stdout = "";

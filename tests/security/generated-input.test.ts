@@ -12,6 +12,7 @@ import fc from "fast-check";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ClientMessage } from "../../src/rooms/protocol.ts";
 import { createTrackedDatabase } from "../helpers/db.ts";
 import { startServer, type RunningServer } from "../helpers/server.ts";
 import { openRoomSocket, wsUrl, type RoomClient } from "../helpers/ws.ts";
@@ -94,8 +95,14 @@ const families: Record<string, fc.Arbitrary<HttpCase>> = {
   ),
 };
 
-const roomTypes = ["hello", "presence", "chat", "media.publish", "media.answer", "media.unpublish", "media.ice", "recording.start", "recording.stop", "leave", "ping"];
-const roomFields = ["id", "name", "resume", "audioMuted", "videoMuted", "handRaised", "text", "kind", "sdp", "pc", "candidate"];
+// Every message type the room socket takes, and every field any of them has, read from the protocol's
+// own schema: a message added later is fuzzed without anyone remembering to list it here.
+type ObjectSchema = { properties: Record<string, { const?: string }> };
+type Schema = ObjectSchema | { anyOf: Schema[] };
+const objectsOf = (s: Schema): ObjectSchema[] => ("anyOf" in s ? s.anyOf.flatMap(objectsOf) : [s]);
+const clientSchemas = objectsOf(ClientMessage as unknown as Schema);
+const roomTypes = [...new Set(clientSchemas.map((s) => s.properties.type!.const!))];
+const roomFields = [...new Set(clientSchemas.flatMap((s) => Object.keys(s.properties)).filter((k) => k !== "type"))];
 /** A room frame claiming `type`: its fields with hostile values, or raw text. */
 const roomFrame = (type: string) =>
   fc.oneof(

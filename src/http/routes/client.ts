@@ -15,6 +15,9 @@ import index from "../../../client/index.html";
 import markdown from "../../../client/lazy/markdown.html";
 import notesEditor from "../../../client/lazy/notes-editor.html";
 import meetingMemory from "../../../client/lazy/meeting-memory.html";
+import blur from "../../../client/lazy/blur.html";
+import noise from "../../../client/lazy/noise.html";
+import noiseWorklet from "../../../client/lazy/noise-worklet.html";
 
 /** Every path the client app renders; keep in step with client/main.tsx. */
 export const CLIENT_PAGES = ["/", "/m/:code", "/m/:code/memory", "/login", "/signup", "/calendar", "/teams", "/teams/:id", "/resources", "/profile"] as const;
@@ -23,7 +26,15 @@ export const CLIENT_PAGES = ["/", "/m/:code", "/m/:code/memory", "/login", "/sig
  * Parts of the client loaded on demand (client/lib/lazy.ts), each bundled on its own so that the
  * pages' bundle stays small.
  */
-export const LAZY_PARTS = { "/_lazy/markdown": markdown, "/_lazy/notes-editor": notesEditor, "/_lazy/meeting-memory": meetingMemory } as const;
+export const LAZY_PARTS = {
+  "/_lazy/markdown": markdown,
+  "/_lazy/notes-editor": notesEditor,
+  "/_lazy/meeting-memory": meetingMemory,
+  // Background blur (MediaPipe) and noise suppression (RNNoise, with its AudioWorklet's script).
+  "/_lazy/blur": blur,
+  "/_lazy/noise": noise,
+  "/_lazy/noise-worklet": noiseWorklet,
+} as const;
 
 interface Stored {
   status: number;
@@ -94,7 +105,8 @@ export async function clientFallback(request: Request, bundle: ClientBundle): Pr
   if (request.method !== "GET" && request.method !== "HEAD") return null;
   const path = new URL(request.url).pathname;
   if (/^\/(api|ws|_lazy)(\/|$)/.test(path)) return null;
-  if (/^\/[\w.-]+\.(js|css|map|svg|png|woff2?|ico|wasm)$/i.test(path)) {
+  // .tflite, .binarypb and .data: background blur's model, graph and the data file its WebAssembly asks for.
+  if (/^\/[\w.-]+\.(js|css|map|svg|png|woff2?|ico|wasm|tflite|binarypb|data)$/i.test(path)) {
     const asset = await bundle.get(path);
     if (asset.ok) return asset;
   }

@@ -132,6 +132,25 @@ describe("the single binary, alone in an empty folder", () => {
     }
   });
 
+  test("carries background blur's and noise suppression's WebAssembly, model and scripts, and serves them itself", async () => {
+    const sizes: Record<string, number> = {};
+    for (const name of ["blur", "noise"]) {
+      const src = /<script[^>]+src="([^"]+)"/.exec(await (await fetch(`${server.url}/_lazy/${name}`)).text())![1]!;
+      const script = await (await fetch(new URL(src, server.url))).text();
+      for (const [, file, ext] of script.matchAll(/"\.?\/([\w.-]+\.(wasm|tflite|binarypb|js|data))"/g)) {
+        const res = await fetch(`${server.url}/${file}`);
+        expect(`${file} ${res.status}`).toBe(`${file} 200`);
+        if (ext === "wasm") expect(res.headers.get("content-type")).toContain("application/wasm");
+        sizes[file!.replace(/-[a-z0-9]{8}\./, ".")] = (await res.arrayBuffer()).byteLength;
+      }
+    }
+    const pkg = (path: string) => Bun.file(join(ROOT, "node_modules", path)).size;
+    expect(sizes["selfie_segmentation_landscape.tflite"]).toBe(pkg("@mediapipe/selfie_segmentation/selfie_segmentation_landscape.tflite"));
+    expect(sizes["selfie_segmentation_solution_simd_wasm_bin.wasm"]).toBe(pkg("@mediapipe/selfie_segmentation/selfie_segmentation_solution_simd_wasm_bin.wasm"));
+    expect(sizes["selfie_segmentation.binarypb"]).toBe(pkg("@mediapipe/selfie_segmentation/selfie_segmentation.binarypb"));
+    expect(sizes["rnnoise.wasm"]).toBe(pkg("@jitsi/rnnoise-wasm/dist/rnnoise.wasm"));
+  });
+
   test("sign-up works and a meeting can be started", async () => {
     const post = (path: string, body: unknown) =>
       fetch(server.url + path, { method: "POST", headers: { "content-type": "application/json", ...(cookie ? { cookie } : {}) }, body: JSON.stringify(body) });

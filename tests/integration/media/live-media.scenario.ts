@@ -54,6 +54,13 @@ window.inbound = async (name) => {
   });
   return out;
 };
+window.plis = async (name) => {
+  let n = 0;
+  (await pcs[name].getStats()).forEach((r) => {
+    if (r.type === "outbound-rtp" && r.kind === "video") n += r.pliCount ?? 0;
+  });
+  return n;
+};
 window.closePc = (name) => { pcs[name].close(); delete pcs[name]; };
 </script>`;
 
@@ -167,6 +174,21 @@ try {
     const text = parsed.stdout.toString() + parsed.stderr.toString();
     results.videoHasKeyframe = !text.includes("No key frame");
   }
+
+  // Right after the request to every publisher above, Janus's periodic keyframe request (fir_freq)
+  // is 10 s away for both: a PLI within the next 2 s is the one asked for now.
+  step("a keyframe for one publisher only (a receiver's frozen picture)");
+  const plisBefore = { alice: await page.evaluate<number>(`plis("alice")`), carol: await page.evaluate<number>(`plis("carol")`) };
+  await room.requestKeyframes({ participantId: "alice", kind: "camera" });
+  await room.requestKeyframes({ participantId: "nobody", kind: "camera" });
+  results.onePli = await eventually(
+    async () => {
+      const now = { alice: await page.evaluate<number>(`plis("alice")`), carol: await page.evaluate<number>(`plis("carol")`) };
+      if (now.alice <= plisBefore.alice) throw new Error(`no PLI at alice yet: ${JSON.stringify({ plisBefore, now })}`);
+      return { before: plisBefore, after: now };
+    },
+    { timeoutMs: 2_000 },
+  ).catch((err: Error) => ({ error: err.message }));
 
   step("carol goes away, bob's subscription shrinks");
   await page.evaluate(`closePc("carol")`);

@@ -97,6 +97,13 @@ describe.skipIf(!canRun)("live media through Janus (Chromium in a network namesp
     if (r.videoHasKeyframe !== undefined) expect(r.videoHasKeyframe).toBe(true);
   });
 
+  test("a keyframe asked of one publisher reaches it as a PLI, and not the others", () => {
+    const r = report!.results;
+    expect(r.onePli.error ?? null).toBeNull();
+    expect(r.onePli.after.alice).toBeGreaterThan(r.onePli.before.alice);
+    expect(r.onePli.after.carol).toBe(r.onePli.before.carol);
+  });
+
   test("a publisher whose PeerConnection closes is reported as hung up and its feed as down; the subscription shrinks", () => {
     const r = report!.results;
     expect(r.carolGone.map((e: { type: string }) => e.type)).toEqual(["feed-down", "hangup"]);

@@ -68,6 +68,8 @@ export function describeMediaContract(name: string, open: () => Promise<Contract
       expect(await room.subscribe("cy", [])).toBeNull();
       expect(await codeOf(room.answer("cy", "v=0\r\n"))).toBe("NOT_FOUND");
       expect(await codeOf(room.setRecording(true, "relative/dir"))).toBe("INVALID_ARGUMENT");
+      // Layers by tile (issue 15): configuring a subscription that does not exist.
+      expect(await codeOf(room.configureStreams("cy", [{ mid: "1", send: false }]))).toBe("NOT_FOUND");
       await room.destroy();
     });
 
@@ -88,6 +90,7 @@ export function describeMediaContract(name: string, open: () => Promise<Contract
       expect(events.at(-1)).toEqual({ type: "feed-down", feedId: eve.feedId, participantId: "eve", kind: "camera" });
       expect(await codeOf(room.publish("eve", "camera", chromeLikeOffer(17), "Eve"))).toBe("UNAVAILABLE");
       expect(await codeOf(room.subscribe("eve", []))).toBe("UNAVAILABLE");
+      expect(await codeOf(room.configureStreams("eve", [{ mid: "1", send: true, substream: 0 }]))).toBe("UNAVAILABLE");
       const reopened = await subject.media.openRoom(k);
       expect(reopened).not.toBe(room);
       await reopened.destroy();

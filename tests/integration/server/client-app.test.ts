@@ -61,6 +61,21 @@ describe("weight", () => {
     const text = scripts.map((s) => new TextDecoder().decode(s)).join("\n");
     expect(text).not.toContain("cm-content");
     expect(text).not.toContain("y-codemirror");
+    // Background blur and noise suppression come only with their own parts.
+    expect(text).not.toContain("selfie_segmentation");
+    expect(text).not.toContain("rnnoise");
+    expect(text).not.toContain("registerProcessor");
+  });
+
+  test("background blur and noise suppression are their own parts, naming their files", async () => {
+    const blur = (await scriptsOf(await (await page("/_lazy/blur")).text())).map((s) => new TextDecoder().decode(s)).join("\n");
+    expect(blur).toContain("selfie_segmentation_landscape");
+    expect(blur).toContain("__dictateLazy");
+    const noise = (await scriptsOf(await (await page("/_lazy/noise")).text())).map((s) => new TextDecoder().decode(s)).join("\n");
+    expect(noise).toMatch(/rnnoise-[a-z0-9]+\.wasm/);
+    const worklet = (await scriptsOf(await (await page("/_lazy/noise-worklet")).text())).map((s) => new TextDecoder().decode(s)).join("\n");
+    expect(worklet).toContain("registerProcessor");
+    expect(worklet).toContain("_rnnoise_process_frame");
   });
 
   test("the notes editor is its own part, with CodeMirror in it", async () => {
