@@ -203,7 +203,10 @@ export function composeArgs(timeline: Timeline, output: string, options: Compose
   videoFeeds.forEach((p, cell) => {
     const { x, y, w, h } = cells[cell]!;
     for (const t of p.video) {
-      inputs.push("-i", t.output);
+      // A track changes size where Janus's recorder moved to another simulcast layer. By default
+      // ffmpeg rebuilds the whole filter graph then, and everything composed after it came out
+      // black; kept, the scale filter takes the new size itself and keeps the cell's.
+      inputs.push("-reinit_filter", "0", "-i", t.output);
       const label = `v${index}`;
       filters.push(
         `[${index}:v:0]setpts=PTS-STARTPTS+${(t.offsetMs / 1000).toFixed(3)}/TB,` +
