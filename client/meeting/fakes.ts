@@ -99,6 +99,9 @@ interface FakeTransceiver {
   receiver: { track: FakeTrack };
 }
 
+/** An upper camera encoding as the tests read it: its rid and `+` sent whole, `~` kept warm (at the smallest size), `-` paused. */
+export const layerMark = (e: RTCRtpEncodingParameters) => `${e.rid}${e.active === false ? "-" : e.rid !== "q" && e.scaleResolutionDownBy === 4 ? "~" : "+"}`;
+
 export class FakePeerConnection extends EventTarget {
   transceivers: FakeTransceiver[] = [];
   localDescription: { type: string; sdp: string } | null = null;
@@ -127,7 +130,7 @@ export class FakePeerConnection extends EventTarget {
   settleParameters(fail?: Error) {
     this.heldParameters.shift()?.(fail);
   }
-  /** setParameters calls, in order: each encoding's rid and active flag. */
+  /** setParameters calls, in order: each encoding as `layerMark` writes it. */
   parameterSets: string[] = [];
   /** Tracks swapped in with replaceTrack, in order (no renegotiation). */
   replaced: FakeTrack[] = [];
@@ -140,7 +143,7 @@ export class FakePeerConnection extends EventTarget {
         },
         getParameters: () => ({ encodings: t.sender.encodings.map((e) => ({ ...e })) }),
         setParameters: (params: { encodings: RTCRtpEncodingParameters[] }) => {
-          this.parameterSets.push(params.encodings.map((e) => `${e.rid}${e.active ? "+" : "-"}`).join(" "));
+          this.parameterSets.push(params.encodings.map(layerMark).join(" "));
           const apply = (fail?: Error) => {
             if (fail) return Promise.reject(fail);
             t.sender.encodings = params.encodings.map((e) => ({ ...e }));

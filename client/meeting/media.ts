@@ -74,6 +74,13 @@ export const CAMERA_LAYERS: RTCRtpEncodingParameters[] = [
   { rid: "h", scaleResolutionDownBy: 2, maxBitrate: 500_000 },
   { rid: "q", scaleResolutionDownBy: 4, maxBitrate: 150_000 },
 ];
+/**
+ * What a camera layer nobody receives still sends (applyCameraLayers): the smallest size at a small
+ * bitrate, as cheap to encode as q, and enough to keep the layer flowing so that switching to it is
+ * immediate. (A frame a second instead, with maxFramerate, left the layers at 3-4 frames a second
+ * after they were asked for whole again, in Chromium.)
+ */
+const WARM_LAYER = { scaleResolutionDownBy: 4, maxBitrate: 60_000 } as const;
 /** A shared screen: one layer, sharp text before smooth motion. */
 const SCREEN_LAYERS: RTCRtpEncodingParameters[] = [{ maxBitrate: 2_500_000 }];
 
@@ -148,12 +155,16 @@ export function createMedia(deps: MediaDeps) {
   let layerFailures = 0;
 
   /**
-   * Pauses the camera's simulcast encodings above `cameraLayers` (q is always sent: switching down
-   * needs it at once). One call at a time, and the latest word applied after it, so the camera ends
-   * at what the server said last however the browser orders or answers the calls (Chromium's
-   * getParameters shows a call in flight at once; a browser that did not would otherwise see nothing
-   * to change). A refused call was swallowed before, leaving the camera short of a layer someone
-   * watches until the next change: it is now tried again.
+   * Keeps the camera's simulcast encodings above `cameraLayers` warm (WARM_LAYER), the rest whole (q
+   * always is: switching down needs it at once).
+   * Paused encodings (active: false) saved a little more, but one coming back restarted from nothing and
+   * waited for the browser's bandwidth estimate to climb: 2 s when its probes succeeded, up to 27 s
+   * on a loaded machine, and meanwhile a pinned tile or a recording got the smaller layer. A warm one
+   * is there at once (Janus switches at its next keyframe) and sharpens as the estimate climbs.
+   * One call at a time, and the latest word applied after it, so the camera ends at what the server
+   * said last however the browser orders or answers the calls (Chromium's getParameters shows a call
+   * in flight at once; a browser that did not would otherwise see nothing to change). A refused call
+   * is tried again.
    */
   function applyCameraLayers() {
     if (layersBusy) {
@@ -165,12 +176,16 @@ export function createMedia(deps: MediaDeps) {
     if (!simulcast || !sender || disposed) return;
     const params = sender.getParameters();
     if (!params.encodings || params.encodings.length < 2) return;
-    const rank: Record<string, number> = { q: 0, h: 1, f: 2 };
     let changed = false;
     for (const e of params.encodings) {
-      const active = (rank[e.rid ?? ""] ?? 2) <= cameraLayers;
-      if (e.active !== active) {
-        e.active = active;
+      const layer = CAMERA_LAYERS.find((l) => l.rid === e.rid);
+      if (!layer) continue;
+      const warm = CAMERA_LAYERS.length - 1 - CAMERA_LAYERS.indexOf(layer) > cameraLayers;
+      const { maxBitrate, scaleResolutionDownBy } = warm ? WARM_LAYER : layer;
+      if (e.active !== true || e.maxBitrate !== maxBitrate || e.scaleResolutionDownBy !== scaleResolutionDownBy) {
+        e.active = true;
+        e.maxBitrate = maxBitrate;
+        e.scaleResolutionDownBy = scaleResolutionDownBy;
         changed = true;
       }
     }
@@ -416,8 +431,9 @@ export function createMedia(deps: MediaDeps) {
     remote: remote as ReadonlySignal<ReadonlyMap<string, RemoteMedia>>,
 
     /**
-     * The highest camera layer anyone receives (`media.layers`): the encodings above it pause, so
-     * this browser stops encoding pictures nobody watches. A new publisher starts with all of them;
+     * The highest camera layer anyone receives (`media.layers`): the encodings above it are kept
+     * warm (applyCameraLayers), so this browser encodes no large picture nobody watches. A new
+     * publisher starts with all of them whole;
      * the server tells it again once its feed is up.
      */
     setCameraLayers(max: 0 | 1 | 2) {

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { createManualClock } from "../../tests/helpers/clock.ts";
-import { createFakeRtc, createSocketFactory, fakeOffer, type FakePeerConnection, type FakeStream } from "./fakes.ts";
+import { createFakeRtc, createSocketFactory, fakeOffer, layerMark, type FakePeerConnection, type FakeStream } from "./fakes.ts";
 import type { Participant } from "./protocol.ts";
 import { createRoomState, type RoomStateDeps } from "./room-state.ts";
 
@@ -266,21 +266,25 @@ describe("camera layers (media.layers)", () => {
   const active = (pc: FakePeerConnection) =>
     pc.transceivers
       .find((t) => t.sender.track?.kind === "video")!
-      .sender.encodings.map((e) => `${e.rid}${e.active ? "+" : "-"}`)
+      .sender.encodings.map(layerMark)
       .join(" ");
 
-  test("the encodings above the highest layer anyone receives pause, and come back when asked", async () => {
+  test("the encodings above the highest layer anyone receives are kept warm (the smallest size, 60 kbit/s), and come back whole when asked", async () => {
     const { sockets, room, cameraPc } = await joined([bob]);
     expect(active(cameraPc)).toBe("f+ h+ q+");
     sockets.last.receive({ type: "media.layers", kind: "camera", max: 0 });
     await flush();
-    expect(active(cameraPc)).toBe("f- h- q+");
+    expect(active(cameraPc)).toBe("f~ h~ q+");
+    const rates = () =>
+      cameraPc.transceivers.find((t) => t.sender.track?.kind === "video")!.sender.encodings.map((e) => [e.rid, e.maxBitrate, e.scaleResolutionDownBy]);
+    expect(rates()).toEqual([["f", 60_000, 4], ["h", 60_000, 4], ["q", 150_000, 4]]);
     sockets.last.receive({ type: "media.layers", kind: "camera", max: 1 });
     await flush();
-    expect(active(cameraPc)).toBe("f- h+ q+");
+    expect(active(cameraPc)).toBe("f~ h+ q+");
     sockets.last.receive({ type: "media.layers", kind: "camera", max: 2 });
     await flush();
     expect(active(cameraPc)).toBe("f+ h+ q+");
+    expect(rates()).toEqual([["f", 1_200_000, 1], ["h", 500_000, 2], ["q", 150_000, 4]]);
     room.dispose();
   });
 
@@ -291,10 +295,10 @@ describe("camera layers (media.layers)", () => {
     sockets.last.receive({ type: "media.layers", kind: "camera", max: 2 });
     await flush();
     // The second word waits for the first call: asked meanwhile, getParameters still says "all on".
-    expect(cameraPc.parameterSets).toEqual(["f- h- q+"]);
+    expect(cameraPc.parameterSets).toEqual(["f~ h~ q+"]);
     cameraPc.settleParameters();
     await flush();
-    expect(cameraPc.parameterSets).toEqual(["f- h- q+", "f+ h+ q+"]);
+    expect(cameraPc.parameterSets).toEqual(["f~ h~ q+", "f+ h+ q+"]);
     cameraPc.settleParameters();
     await flush();
     expect(active(cameraPc)).toBe("f+ h+ q+");
@@ -311,10 +315,10 @@ describe("camera layers (media.layers)", () => {
     expect(active(cameraPc)).toBe("f+ h+ q+");
     clock.advance(1_000);
     await flush();
-    expect(cameraPc.parameterSets).toEqual(["f- h+ q+", "f- h+ q+"]);
+    expect(cameraPc.parameterSets).toEqual(["f~ h+ q+", "f~ h+ q+"]);
     cameraPc.settleParameters();
     await flush();
-    expect(active(cameraPc)).toBe("f- h+ q+");
+    expect(active(cameraPc)).toBe("f~ h+ q+");
     room.dispose();
   });
 });

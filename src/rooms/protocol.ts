@@ -220,7 +220,7 @@ export type ServerMessage =
   | { type: "media.answer"; kind: MediaKind; sdp: string; id?: RequestId }
   | { type: "media.offer"; sdp: string; streams: Record<string, StreamInfo> }
   | { type: "media.restart"; available: boolean }
-  /** To a publisher: the highest camera layer anyone receives now (0…2); it may stop encoding the ones above. */
+  /** To a publisher: the highest camera layer anyone receives now (0…2); it keeps the ones above warm (small and cheap). */
   | { type: "media.layers"; kind: "camera"; max: 0 | 1 | 2 }
   | { type: "speaking"; participantId: string }
   | ({ type: "chat" } & ChatMessage)

@@ -302,8 +302,8 @@ export function createRoomMedia(media: MediaServer, host: RoomMediaHost) {
 
   /**
    * Tells each camera publisher the highest layer anyone receives, when that changed, so its browser
-   * stops encoding layers nobody watches (a six-person grid needs only the small one): what the
-   * receivers save in decoding, the senders save in encoding.
+   * encodes layers nobody watches only warm, at the smallest size (a six-person grid needs only the
+   * small one): what the receivers save in decoding, the senders save in encoding.
    */
   function updatePublisherLayers() {
     for (const [participantId, max] of neededLayers()) {

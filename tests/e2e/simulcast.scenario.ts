@@ -58,14 +58,14 @@ async function received(page: Page, participantId: string) {
   }, participantId);
 }
 
-/** The publisher's camera encodings: rid, size, frames sent. */
+/** The publisher's camera encodings: rid, size, frames and bytes sent. */
 async function encodings(page: Page) {
   return page.evaluate(async () => {
-    const out: { rid: string; active: boolean; frameWidth: number; framesSent: number; limitation?: string; targetBitrate?: number }[] = [];
+    const out: { rid: string; active: boolean; frameWidth: number; framesSent: number; bytesSent: number; limitation?: string; targetBitrate?: number }[] = [];
     for (const pc of (window as any).__pcs as RTCPeerConnection[]) {
       if (pc.connectionState === "closed") continue;
       (await pc.getStats()).forEach((r: any) => {
-        if (r.type === "outbound-rtp" && r.kind === "video") out.push({ rid: r.rid ?? "", active: r.active !== false, frameWidth: r.frameWidth ?? 0, framesSent: r.framesSent ?? 0, limitation: r.qualityLimitationReason, targetBitrate: r.targetBitrate });
+        if (r.type === "outbound-rtp" && r.kind === "video") out.push({ rid: r.rid ?? "", active: r.active !== false, frameWidth: r.frameWidth ?? 0, framesSent: r.framesSent ?? 0, bytesSent: r.bytesSent ?? 0, limitation: r.qualityLimitationReason, targetBitrate: r.targetBitrate });
       });
     }
     return out.sort((a, b) => a.rid.localeCompare(b.rid));
@@ -170,7 +170,7 @@ try {
       };
       const setParameters = RTCRtpSender.prototype.setParameters;
       RTCRtpSender.prototype.setParameters = async function (this: RTCRtpSender, p: RTCRtpSendParameters, ...rest: any[]) {
-        const what = (p.encodings ?? []).map((e) => `${e.rid}${e.active === false ? "-" : "+"}`).join(" ");
+        const what = (p.encodings ?? []).map((e) => `${e.rid}${e.active === false ? "-" : ""}/${e.scaleResolutionDownBy ?? 1}`).join(" ");
         try {
           await (setParameters as any).call(this, p, ...rest);
           log.push(`${Math.round(performance.now() - t0)} setParameters ${what} ok`);
@@ -204,19 +204,31 @@ try {
   const bob = await open(bobBrowser, "Bob", { width: 560, height: 420 });
   const aliceId = (await alice.locator('figure[data-self="true"]').getAttribute("data-participant-id"))!;
 
-  /** Waits until Alice's camera sends exactly the encodings `want` (rids), judged by frames sent over 1 s. */
-  const sendingOnly = (want: string[]) =>
+  /**
+   * Waits until Alice's camera sends the encodings `whole` (rids) at their own size and rate (≥ 5
+   * frames a second) and the others warm (320 wide, under 150 kbit/s), judged over 2 s; returns each
+   * encoding with its rates.
+   */
+  let last: unknown = null;
+  const sendingWhole = (whole: string[]) =>
     until(
-      `Alice's camera sending ${want.join(",")}`,
+      `Alice's camera sending ${whole.join(",")} whole and the rest warm`,
       async () => {
         const a = await encodings(alice);
-        await Bun.sleep(1000);
+        const t0 = performance.now();
+        await Bun.sleep(2000);
         const b = await encodings(alice);
-        const sending = b.filter((e) => e.active && e.framesSent > (a.find((x) => x.rid === e.rid)?.framesSent ?? 0)).map((e) => e.rid);
-        return sending.sort().join() === [...want].sort().join() ? b : null;
+        const seconds = (performance.now() - t0) / 1000;
+        const rates = b.map((e) => {
+          const before = a.find((x) => x.rid === e.rid);
+          return { ...e, fps: (e.framesSent - (before?.framesSent ?? 0)) / seconds, kbps: (8 * (e.bytesSent - (before?.bytesSent ?? 0))) / seconds / 1000 };
+        });
+        last = rates;
+        const ok = rates.every((e) => (whole.includes(e.rid) ? e.active && e.fps >= 5 && (e.rid === "q" || e.frameWidth > 320) : e.frameWidth <= 320 && e.kbps < 150));
+        return ok ? rates : null;
       },
       30_000,
-    ).catch(async (err) => ({ error: (err as Error).message, last: await encodings(alice) }));
+    ).catch((err) => ({ error: (err as Error).message, last }));
 
   if (!impairNs) {
     step("Bob's small tile decodes the low layer");
@@ -231,7 +243,7 @@ try {
     results.small = small;
     results.smallFlow = await watch(bob, aliceId, 2_000);
     step("nobody needs more of Alice than the small layer: her browser encodes only that one");
-    results.encodingsWhileSmall = await sendingOnly(["q"]);
+    results.encodingsWhileSmall = await sendingWhole(["q"]);
 
     step("Bob pins Alice: the stage decodes the top layer");
     const pinAt = Date.now();
@@ -247,7 +259,7 @@ try {
     results.stage = { ...stage, switchMs: Date.now() - pinAt };
     results.stageFlow = await watch(bob, aliceId, 2_000);
     step("Alice's camera goes out in three layers while her stage is watched");
-    results.encodings = await sendingOnly(["f", "h", "q"]);
+    results.encodings = await sendingWhole(["f", "h", "q"]);
     // When the top layer did not come: how Alice's camera was captured and resized (see the init script).
     if ("error" in (results.stage as object) || "error" in (results.encodings as object)) {
       results.aliceCamera = { track: await cameraSettings(alice), captures: await alice.evaluate(() => (window as any).__captures) };
