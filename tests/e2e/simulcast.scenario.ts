@@ -311,14 +311,14 @@ try {
     step("Bob pins Alice (top layer wanted), then the test shapes his link");
     const pinnedAt = Date.now();
     await bob.getByRole("button", { name: "Pin Alice" }).click();
-    // Alice's browser turns her top layer back on once Bob's stage asks for it: wait for it to arrive.
+    // Alice's browser sends her top layer whole again once Bob's stage asks for it: wait for it to arrive.
     await until("Bob decodes Alice's top layer", async () => (await received(bob, aliceId)).frameWidth >= 1280, 30_000).catch(async (err) => {
       throw new Error(`${(err as Error).message}: Bob receives ${JSON.stringify(await received(bob, aliceId))}, Alice sends ${JSON.stringify(await encodings(alice))}, her camera track ${JSON.stringify(await cameraSettings(alice))}, her captures ${JSON.stringify(await alice.evaluate(() => (window as any).__captures))}`);
     });
-    // The top layer restarts from a low bitrate (Alice's browser had paused it while only Bob's small
-    // tile watched) and ramps up over a few seconds, slower on a busy machine. Shaping the link before
-    // it has ramped would let the congestion begin later, during the watch below: wait until it flows
-    // at a steady rate (at least 12 frames and 40 KB in a second), up to 45 s (seen: 2–27 s).
+    // The top layer climbs from its warm bitrate (60 kbit/s while only Bob's small tile watched) as
+    // Alice's send estimate grows, slower on a busy machine. Shaping the link before it has ramped
+    // would let the congestion begin later, during the watch below: wait until it flows at a steady
+    // rate (at least 12 frames and 40 KB in a second), up to 45 s (seen: 2–27 s when it was paused).
     const steady = await until(
       "Alice's top layer flowing steadily at Bob",
       async () => {
