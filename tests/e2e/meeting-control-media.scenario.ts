@@ -9,13 +9,11 @@
  *
  * Environment: DICTATE_E2E_WORK (a folder the test owns and deletes), TMPDIR inside it.
  */
-import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { MEDIA_CHROMIUM_FLAGS, RECORD_PEER_CONNECTIONS, voice, writeWav } from "../helpers/fake-media.ts";
-import { closeScenario, noteFailure, reportScenario } from "../helpers/scenario-script.ts";
+import { closeScenario, noteFailure, reportScenario, startScenarioServer } from "../helpers/scenario-script.ts";
 
-const ROOT = join(import.meta.dir, "../..");
 const work = process.env.DICTATE_E2E_WORK;
 if (!work) throw new Error("DICTATE_E2E_WORK is not set: run this through meeting-control-media.e2e.test.ts");
 const started = performance.now();
@@ -81,8 +79,6 @@ async function until<T>(what: string, check: () => Promise<T | null | undefined 
   }
 }
 
-const dataDir = join(work, "data");
-mkdirSync(dataDir, { recursive: true });
 const port = 3310;
 const base = `http://127.0.0.1:${port}`;
 const browsers: Browser[] = [];
@@ -94,23 +90,7 @@ const welcomes: Record<string, string[]> = {};
 
 try {
   step("starting the server (embedded Janus, PGlite)");
-  server = Bun.spawn([process.execPath, "src/main.ts"], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: work, TMPDIR: process.env.TMPDIR ?? work, DATA_DIR: dataDir, HOST: "127.0.0.1", PORT: String(port), NODE_ENV: "production", LOG_LEVEL: process.env.E2E_SERVER_LOG_LEVEL ?? "warn" },
-    stdin: "ignore",
-    stdout: Bun.file(serverLog),
-    stderr: Bun.file(join(work, "server.err")),
-  });
-  process.stdout.write(`${JSON.stringify({ pids: { server: server.pid } })}\n`);
-  await until(
-    "the server to answer",
-    async () => {
-      if (server!.exitCode !== null) throw new Error(`the server exited with ${server!.exitCode}: ${readFileSync(join(work, "server.err"), "utf8")}`);
-      return (await fetch(`${base}/healthz`).then((r) => r.ok).catch(() => false)) || null;
-    },
-    90_000,
-    200,
-  );
+  server = await startScenarioServer({ work, port });
 
   const loud = join(work, "voice.wav");
   const quiet = join(work, "silence.wav");

@@ -11,9 +11,8 @@ import { copyFileSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { MEDIA_CHROMIUM_FLAGS, voice, writeWav } from "../helpers/fake-media.ts";
-import { closeScenario, noteFailure, reportScenario } from "../helpers/scenario-script.ts";
+import { closeScenario, noteFailure, reportScenario, startScenarioServer } from "../helpers/scenario-script.ts";
 
-const ROOT = join(import.meta.dir, "../..");
 const work = process.env.DICTATE_E2E_WORK;
 if (!work) throw new Error("DICTATE_E2E_WORK is not set: run this through meeting-media.e2e.test.ts");
 const started = performance.now();
@@ -200,7 +199,6 @@ async function until<T>(what: string, check: () => Promise<T | null | undefined 
 
 const dataDir = join(work, "data");
 const screens = join(work, "screenshots");
-mkdirSync(dataDir, { recursive: true });
 mkdirSync(screens, { recursive: true });
 const port = 3300;
 const base = `http://127.0.0.1:${port}`;
@@ -212,24 +210,7 @@ const frameLogs: Record<string, string[]> = {};
 
 try {
   step("starting the server (embedded Janus, PGlite)");
-  server = Bun.spawn([process.execPath, "src/main.ts"], {
-    cwd: ROOT,
-    // Only what the server needs: nothing configured means embedded Janus and PGlite.
-    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: work, TMPDIR: process.env.TMPDIR ?? work, DATA_DIR: dataDir, HOST: "127.0.0.1", PORT: String(port), NODE_ENV: "production", LOG_LEVEL: process.env.E2E_SERVER_LOG_LEVEL ?? "warn" },
-    stdin: "ignore",
-    stdout: Bun.file(serverLog),
-    stderr: Bun.file(join(work, "server.err")),
-  });
-  process.stdout.write(`${JSON.stringify({ pids: { server: server.pid } })}\n`);
-  await until(
-    "the server to answer",
-    async () => {
-      if (server!.exitCode !== null) throw new Error(`the server exited with ${server!.exitCode}: ${readFileSync(join(work, "server.err"), "utf8")}`);
-      return (await fetch(`${base}/healthz`).then((r) => r.ok).catch(() => false)) || null;
-    },
-    90_000,
-    200,
-  );
+  server = await startScenarioServer({ work, port });
   results.serverReadyMs = elapsed();
 
   const home = await fetch(`${base}/`);

@@ -12,15 +12,13 @@
  *
  * Prints one JSON line `{"results": …}` for the test to judge.
  */
-import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { MEDIA_CHROMIUM_FLAGS, RECORD_PEER_CONNECTIONS } from "../helpers/fake-media.ts";
 import { audit, screenshot } from "../helpers/browser.ts";
 import { notesProvider } from "../helpers/yjs.ts";
-import { closeScenario, noteFailure, reportScenario } from "../helpers/scenario-script.ts";
+import { closeScenario, noteFailure, reportScenario, startScenarioServer } from "../helpers/scenario-script.ts";
 
-const ROOT = join(import.meta.dir, "../..");
 const work = process.env.DICTATE_E2E_WORK;
 if (!work) throw new Error("DICTATE_E2E_WORK is not set: run this through meeting-memory.e2e.test.ts");
 const started = performance.now();
@@ -59,8 +57,6 @@ async function framesDecoded(page: Page): Promise<number> {
   });
 }
 
-const dataDir = join(work, "data");
-mkdirSync(dataDir, { recursive: true });
 const port = 3410;
 const base = `http://127.0.0.1:${port}`;
 const browsers: Browser[] = [];
@@ -80,32 +76,7 @@ try {
   ]);
 
   step("starting the server (embedded Janus, PGlite)");
-  server = Bun.spawn([process.execPath, "src/main.ts"], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH ?? "/usr/bin:/bin",
-      HOME: work,
-      TMPDIR: process.env.TMPDIR ?? work,
-      DATA_DIR: dataDir,
-      HOST: "127.0.0.1",
-      PORT: String(port),
-      NODE_ENV: "production",
-      ROOM_GRACE_MS: "1000",
-      LOG_LEVEL: process.env.E2E_SERVER_LOG_LEVEL ?? "warn",
-    },
-    stdin: "ignore",
-    stdout: Bun.file(serverLog),
-    stderr: Bun.file(join(work, "server.err")),
-  });
-  await until(
-    "the server to answer",
-    async () => {
-      if (server!.exitCode !== null) throw new Error(`the server exited with ${server!.exitCode}: ${readFileSync(join(work, "server.err"), "utf8")}`);
-      return (await fetch(`${base}/healthz`).then((r) => r.ok).catch(() => false)) || null;
-    },
-    90_000,
-    200,
-  );
+  server = await startScenarioServer({ work, port, env: { ROOM_GRACE_MS: "1000" } });
 
   const signup = async (username: string) => {
     const r = await fetch(`${base}/api/auth/signup`, {

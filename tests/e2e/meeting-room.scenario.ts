@@ -11,8 +11,8 @@ import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { audit, CSP_VIOLATION, reportCspViolations, SCREENSHOT_DIR } from "../helpers/browser.ts";
+import { startScenarioServer } from "../helpers/scenario-script.ts";
 
-const ROOT = join(import.meta.dir, "../..");
 const work = process.env.DICTATE_E2E_WORK;
 if (!work) throw new Error("DICTATE_E2E_WORK is not set: run this through meeting-room.e2e.test.ts");
 const started = performance.now();
@@ -77,17 +77,7 @@ const peopleList = (page: Page) => page.locator("#people-panel .people li").allI
 
 try {
   step("starting the server (embedded Janus, PGlite)");
-  server = Bun.spawn([process.execPath, "src/main.ts"], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: work, TMPDIR: process.env.TMPDIR ?? work, DATA_DIR: join(work, "data"), HOST: "127.0.0.1", PORT: String(port), NODE_ENV: "production", LOG_LEVEL: "warn" },
-    stdin: "ignore",
-    stdout: Bun.file(join(work, "server.log")),
-    stderr: Bun.file(join(work, "server.err")),
-  });
-  await until("the server to answer", async () => {
-    if (server!.exitCode !== null) throw new Error(`the server exited with ${server!.exitCode}: ${readFileSync(join(work, "server.err"), "utf8")}`);
-    return (await fetch(`${base}/healthz`).then((r) => r.ok).catch(() => false)) || null;
-  }, 90_000);
+  server = await startScenarioServer({ work, port });
 
   const [adaBrowser, graceBrowser] = await Promise.all([1, 2].map(async () => {
     const b = await chromium.launch({ executablePath: "/usr/bin/chromium", headless: true, args: FLAGS });

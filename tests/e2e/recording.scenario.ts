@@ -9,14 +9,13 @@
  * Prints one JSON line `{"results": …}` for the test to judge.
  * Environment: DICTATE_E2E_WORK (a folder the test owns and deletes), TMPDIR inside it.
  */
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { MEDIA_CHROMIUM_FLAGS, RECORD_PEER_CONNECTIONS } from "../helpers/fake-media.ts";
 import { startTestS3, type TestS3 } from "../helpers/s3.ts";
-import { closeScenario, noteFailure, reportScenario } from "../helpers/scenario-script.ts";
+import { closeScenario, noteFailure, reportScenario, startScenarioServer } from "../helpers/scenario-script.ts";
 
-const ROOT = join(import.meta.dir, "../..");
 const work = process.env.DICTATE_E2E_WORK;
 if (!work) throw new Error("DICTATE_E2E_WORK is not set: run this through recording.e2e.test.ts");
 const useS3 = process.env.DICTATE_E2E_S3 === "1";
@@ -70,8 +69,6 @@ function run(cmd: string[]) {
   return r.stdout;
 }
 
-const dataDir = join(work, "data");
-mkdirSync(dataDir, { recursive: true });
 const port = 3400;
 const base = `http://127.0.0.1:${port}`;
 const browsers: Browser[] = [];
@@ -81,16 +78,8 @@ const serverLog = join(work, "server.log");
 const sockets: WebSocket[] = [];
 
 try {
-  const env: Record<string, string> = {
-    PATH: process.env.PATH ?? "/usr/bin:/bin",
-    HOME: work,
-    TMPDIR: process.env.TMPDIR ?? work,
-    DATA_DIR: dataDir,
-    HOST: "127.0.0.1",
-    PORT: String(port),
-    NODE_ENV: "production",
-    LOG_LEVEL: process.env.E2E_SERVER_LOG_LEVEL ?? "warn",
-  };
+  // Beside the embedded defaults: the S3 server's settings when the run stores there.
+  const env: Record<string, string> = {};
   if (useS3) {
     step("starting s3rver inside the namespace");
     s3 = await startTestS3({ bucket: "dictate-e2e" });
@@ -103,22 +92,7 @@ try {
     });
   }
   step("starting the server (embedded Janus, PGlite)");
-  server = Bun.spawn([process.execPath, "src/main.ts"], {
-    cwd: ROOT,
-    env,
-    stdin: "ignore",
-    stdout: Bun.file(serverLog),
-    stderr: Bun.file(join(work, "server.err")),
-  });
-  await until(
-    "the server to answer",
-    async () => {
-      if (server!.exitCode !== null) throw new Error(`the server exited with ${server!.exitCode}: ${readFileSync(join(work, "server.err"), "utf8")}`);
-      return (await fetch(`${base}/healthz`).then((r) => r.ok).catch(() => false)) || null;
-    },
-    90_000,
-    200,
-  );
+  server = await startScenarioServer({ work, port, env });
   results.serverReadyMs = elapsed();
 
   step("a user signs up and creates a meeting");

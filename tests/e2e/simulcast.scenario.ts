@@ -11,12 +11,12 @@
  * address: 127.0.0.1, or this namespace's end of the link to Bob's), SIMULCAST_IMPAIR, SIMULCAST_PHASE_FILE
  * (where this script says which phase it is in, and the test answers when the link is shaped).
  */
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { MEDIA_CHROMIUM_FLAGS, RECORD_PEER_CONNECTIONS } from "../helpers/fake-media.ts";
+import { startScenarioServer } from "../helpers/scenario-script.ts";
 
-const ROOT = join(import.meta.dir, "../..");
 const work = process.env.DICTATE_E2E_WORK;
 if (!work) throw new Error("DICTATE_E2E_WORK is not set: run this through simulcast.e2e.test.ts");
 const host = process.env.SIMULCAST_HOST ?? "127.0.0.1";
@@ -107,27 +107,10 @@ const port = 3400 + (process.pid % 200);
 const base = `http://${host}:${port}`;
 const browsers: Browser[] = [];
 let server: Bun.Subprocess | null = null;
-const dataDir = join(work, "data");
-mkdirSync(dataDir, { recursive: true });
 
 try {
   step(`starting the server on ${base}`);
-  server = Bun.spawn([process.execPath, "src/main.ts"], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: work, TMPDIR: process.env.TMPDIR ?? work, DATA_DIR: dataDir, HOST: host, PORT: String(port), NODE_ENV: "production", LOG_LEVEL: "warn" },
-    stdin: "ignore",
-    stdout: Bun.file(join(work, "server.log")),
-    stderr: Bun.file(join(work, "server.err")),
-  });
-  process.stdout.write(`${JSON.stringify({ pids: { server: server.pid } })}\n`);
-  await until(
-    "the server to answer",
-    async () => {
-      if (server!.exitCode !== null) throw new Error(`the server exited with ${server!.exitCode}: ${readFileSync(join(work, "server.err"), "utf8")}`);
-      return (await fetch(`${base}/healthz`).then((r) => r.ok).catch(() => false)) || null;
-    },
-    90_000,
-  );
+  server = await startScenarioServer({ work, port, host });
   const { meeting } = (await (await fetch(`${base}/api/meetings`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" })).json()) as { meeting: { code: string } };
 
   // An address other than 127.0.0.1 is not a secure context by default: say it is, for this origin only.

@@ -5,7 +5,10 @@
  * the last `{"results": …}` line.
  */
 import { readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import type { Browser } from "playwright-core";
+
+const ROOT = resolve(import.meta.dir, "../..");
 
 export type ScenarioResults = Record<string, unknown>;
 
@@ -17,6 +20,43 @@ export function noteFailure(results: ScenarioResults, err: unknown, serverLog: s
     results.serverLog = readFileSync(serverLog, "utf8").split("\n").slice(-40).join("\n");
   } catch {
     // No log yet.
+  }
+}
+
+/**
+ * Starts the server from source in production mode with nothing configured but `env` (embedded
+ * Janus and PGlite), its output in `<work>/server.log` and `server.err`, tells the runner its pid,
+ * and waits up to 90 s for /healthz. A server that exits meanwhile fails with its stderr; one that
+ * never answers is stopped before the error is thrown.
+ */
+export async function startScenarioServer({ work, port, host = "127.0.0.1", env = {} }: { work: string; port: number; host?: string; env?: Record<string, string> }): Promise<Bun.Subprocess> {
+  const server = Bun.spawn([process.execPath, "src/main.ts"], {
+    cwd: ROOT,
+    env: {
+      PATH: process.env.PATH ?? "/usr/bin:/bin",
+      HOME: work,
+      TMPDIR: process.env.TMPDIR ?? work,
+      DATA_DIR: join(work, "data"),
+      HOST: host,
+      PORT: String(port),
+      NODE_ENV: "production",
+      LOG_LEVEL: process.env.E2E_SERVER_LOG_LEVEL ?? "warn",
+      ...env,
+    },
+    stdin: "ignore",
+    stdout: Bun.file(join(work, "server.log")),
+    stderr: Bun.file(join(work, "server.err")),
+  });
+  process.stdout.write(`${JSON.stringify({ pids: { server: server.pid } })}\n`);
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    if (server.exitCode !== null) throw new Error(`the server exited with ${server.exitCode}: ${readFileSync(join(work, "server.err"), "utf8")}`);
+    if (await fetch(`http://${host}:${port}/healthz`).then((r) => r.ok).catch(() => false)) return server;
+    if (Date.now() > deadline) {
+      server.kill("SIGKILL");
+      throw new Error(`the server did not answer /healthz in 90 s: ${readFileSync(join(work, "server.err"), "utf8")}`);
+    }
+    await Bun.sleep(200);
   }
 }
 
