@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { sharpness, writeCheckerboard } from "../helpers/effects.ts";
 import { MEDIA_CHROMIUM_FLAGS, RECORD_PEER_CONNECTIONS, voice, writeWav } from "../helpers/fake-media.ts";
-import { closeScenario, noteFailure, reportScenario, startScenarioServer } from "../helpers/scenario-script.ts";
+import { closeScenario, noteFailure, reportScenario, startScenarioServer, waiter } from "../helpers/scenario-script.ts";
 
 const work = process.env.DICTATE_E2E_WORK;
 if (!work) throw new Error("DICTATE_E2E_WORK is not set: run this through effects-media.e2e.test.ts");
@@ -36,15 +36,7 @@ const INSTRUMENT = `${RECORD_PEER_CONNECTIONS}
   navigator.mediaDevices.getUserMedia = async (c) => { const s = await gum(c); fx.captured.push(s); return s; };
 })();`;
 
-async function until<T>(what: string, check: () => Promise<T | null | undefined | false>, timeoutMs = 20_000, intervalMs = 200): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await Bun.sleep(intervalMs);
-  }
-}
+const until = waiter({ timeoutMs: 20_000, intervalMs: 200 });
 
 /** What Ana's page sends: its open PeerConnections, and the track ids its sendonly senders carry, by kind. */
 const sending = (page: Page) =>

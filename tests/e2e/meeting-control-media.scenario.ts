@@ -12,7 +12,7 @@
 import { join } from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { MEDIA_CHROMIUM_FLAGS, RECORD_PEER_CONNECTIONS, voice, writeWav } from "../helpers/fake-media.ts";
-import { closeScenario, noteFailure, reportScenario, startScenarioServer } from "../helpers/scenario-script.ts";
+import { closeScenario, noteFailure, reportScenario, startScenarioServer, waiter } from "../helpers/scenario-script.ts";
 
 const work = process.env.DICTATE_E2E_WORK;
 if (!work) throw new Error("DICTATE_E2E_WORK is not set: run this through meeting-control-media.e2e.test.ts");
@@ -69,15 +69,7 @@ async function outboundAudio(page: Page) {
   });
 }
 
-async function until<T>(what: string, check: () => Promise<T | null | undefined | false>, timeoutMs = 15_000, intervalMs = 150): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await Bun.sleep(intervalMs);
-  }
-}
+const until = waiter({ timeoutMs: 15_000, intervalMs: 150 });
 
 const port = 3310;
 const base = `http://127.0.0.1:${port}`;

@@ -11,7 +11,7 @@ import { copyFileSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { MEDIA_CHROMIUM_FLAGS, voice, writeWav } from "../helpers/fake-media.ts";
-import { closeScenario, noteFailure, reportScenario, startScenarioServer } from "../helpers/scenario-script.ts";
+import { closeScenario, noteFailure, reportScenario, startScenarioServer, waiter } from "../helpers/scenario-script.ts";
 
 const work = process.env.DICTATE_E2E_WORK;
 if (!work) throw new Error("DICTATE_E2E_WORK is not set: run this through meeting-media.e2e.test.ts");
@@ -185,15 +185,7 @@ async function flowing(
   throw new Error(`media did not flow on ${page.url()} in ${timeoutMs} ms: ${last}`);
 }
 
-async function until<T>(what: string, check: () => Promise<T | null | undefined | false>, timeoutMs = 15_000, intervalMs = 100): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await Bun.sleep(intervalMs);
-  }
-}
+const until = waiter({ timeoutMs: 15_000, intervalMs: 100 });
 
 // ---------------------------------------------------------------------------------------------
 

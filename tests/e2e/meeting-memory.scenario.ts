@@ -17,7 +17,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from "playwrig
 import { MEDIA_CHROMIUM_FLAGS, RECORD_PEER_CONNECTIONS } from "../helpers/fake-media.ts";
 import { audit, screenshot } from "../helpers/browser.ts";
 import { notesProvider } from "../helpers/yjs.ts";
-import { closeScenario, noteFailure, reportScenario, startScenarioServer } from "../helpers/scenario-script.ts";
+import { closeScenario, noteFailure, reportScenario, startScenarioServer, waiter } from "../helpers/scenario-script.ts";
 
 const work = process.env.DICTATE_E2E_WORK;
 if (!work) throw new Error("DICTATE_E2E_WORK is not set: run this through meeting-memory.e2e.test.ts");
@@ -26,15 +26,7 @@ const elapsed = () => Math.round(performance.now() - started);
 const step = (what: string) => process.stderr.write(`[memory ${(elapsed() / 1000).toFixed(1)}s] ${what}\n`);
 const results: Record<string, any> = {};
 
-async function until<T>(what: string, check: () => Promise<T | null | undefined | false>, timeoutMs = 15_000, intervalMs = 100): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await Bun.sleep(intervalMs);
-  }
-}
+const until = waiter({ timeoutMs: 15_000, intervalMs: 100 });
 
 function run(cmd: string[]) {
   const r = Bun.spawnSync(cmd, { stdout: "pipe", stderr: "pipe" });

@@ -11,7 +11,7 @@ import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { audit, CSP_VIOLATION, reportCspViolations, SCREENSHOT_DIR } from "../helpers/browser.ts";
-import { startScenarioServer } from "../helpers/scenario-script.ts";
+import { startScenarioServer, waiter } from "../helpers/scenario-script.ts";
 
 const work = process.env.DICTATE_E2E_WORK;
 if (!work) throw new Error("DICTATE_E2E_WORK is not set: run this through meeting-room.e2e.test.ts");
@@ -24,15 +24,7 @@ let server: ReturnType<typeof Bun.spawn> | null = null;
 const port = 20_000 + Math.floor(Math.random() * 20_000);
 const base = `http://127.0.0.1:${port}`;
 
-async function until<T>(what: string, check: () => Promise<T | null | undefined | false>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await Bun.sleep(100);
-  }
-}
+const until = waiter({ timeoutMs: 15_000, intervalMs: 100 });
 
 mkdirSync(SCREENSHOT_DIR, { recursive: true });
 const shot = (page: Page, name: string) => page.screenshot({ path: join(SCREENSHOT_DIR, `meeting-${name}.png`) });

@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { MEDIA_CHROMIUM_FLAGS, RECORD_PEER_CONNECTIONS } from "../helpers/fake-media.ts";
 import { startTestS3, type TestS3 } from "../helpers/s3.ts";
-import { closeScenario, noteFailure, reportScenario, startScenarioServer } from "../helpers/scenario-script.ts";
+import { closeScenario, noteFailure, reportScenario, startScenarioServer, waiter } from "../helpers/scenario-script.ts";
 
 const work = process.env.DICTATE_E2E_WORK;
 if (!work) throw new Error("DICTATE_E2E_WORK is not set: run this through recording.e2e.test.ts");
@@ -24,15 +24,7 @@ const elapsed = () => Math.round(performance.now() - started);
 const step = (what: string) => process.stderr.write(`[recording${useS3 ? "/s3" : ""} ${(elapsed() / 1000).toFixed(1)}s] ${what}\n`);
 const results: Record<string, unknown> = { s3: useS3 };
 
-async function until<T>(what: string, check: () => Promise<T | null | undefined | false>, timeoutMs = 15_000, intervalMs = 100): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await Bun.sleep(intervalMs);
-  }
-}
+const until = waiter({ timeoutMs: 15_000, intervalMs: 100 });
 
 /** Frames decoded so far for every remote video the page receives. */
 async function framesDecoded(page: Page): Promise<number[]> {

@@ -15,7 +15,7 @@ import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { MEDIA_CHROMIUM_FLAGS, RECORD_PEER_CONNECTIONS } from "../helpers/fake-media.ts";
-import { startScenarioServer } from "../helpers/scenario-script.ts";
+import { startScenarioServer, waiter } from "../helpers/scenario-script.ts";
 
 const work = process.env.DICTATE_E2E_WORK;
 if (!work) throw new Error("DICTATE_E2E_WORK is not set: run this through simulcast.e2e.test.ts");
@@ -29,15 +29,7 @@ const results: Record<string, unknown> = {};
 /** The media.view reports the pages sent, for the report. */
 const viewReports: string[] = [];
 
-async function until<T>(what: string, check: () => Promise<T | null | undefined | false>, timeoutMs = 15_000, intervalMs = 200): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await Bun.sleep(intervalMs);
-  }
-}
+const until = waiter({ timeoutMs: 15_000, intervalMs: 200 });
 
 /** What Bob's browser receives of one participant's camera: decoded size, frames, audio. */
 async function received(page: Page, participantId: string) {

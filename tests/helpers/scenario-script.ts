@@ -60,6 +60,22 @@ export async function startScenarioServer({ work, port, host = "127.0.0.1", env 
   }
 }
 
+/**
+ * `until(what, check, timeoutMs?, intervalMs?)`: polls `check` until it returns something truthy and
+ * returns that, or fails with "timed out waiting for <what>". Each scenario names its own defaults.
+ */
+export function waiter(defaults: { timeoutMs: number; intervalMs: number }) {
+  return async function until<T>(what: string, check: () => Promise<T | null | undefined | false>, timeoutMs = defaults.timeoutMs, intervalMs = defaults.intervalMs): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const value = await check();
+      if (value) return value;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await Bun.sleep(intervalMs);
+    }
+  };
+}
+
 /** Closes every browser and stops the server. */
 export async function closeScenario(browsers: Browser[], server: Bun.Subprocess | null): Promise<void> {
   await Promise.all(browsers.map((b) => b.close().catch(() => undefined)));
