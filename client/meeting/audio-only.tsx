@@ -2,6 +2,7 @@
  * Audio only, as the person sees it: the notice that says why no video comes (chosen, or the
  * connection could not keep it up) with the way back, and the menu item that switches it.
  */
+import { HeaderToggle } from "../components/header-toggle.tsx";
 import { AudioOnlyIcon } from "../components/room-icons.tsx";
 import type { MenuItem } from "./more-menu.tsx";
 import type { RoomState } from "./room-state.ts";
@@ -27,17 +28,13 @@ export function AudioOnlyNotice({ room }: { room: RoomState }) {
 export function AudioOnlyButton({ room }: { room: RoomState }) {
   const on = room.audioOnly.value !== "off";
   return (
-    <button
-      type="button"
-      class={`header-button${on ? " on" : ""}`}
-      aria-pressed={on}
-      aria-label="Audio only"
+    <HeaderToggle
+      on={on}
+      label="Audio only"
       title={on ? "Audio only is on: receive video again" : "Audio only: hear everyone, receive no video"}
-      onClick={() => room.setAudioOnly(!on)}
-    >
-      <AudioOnlyIcon />
-      <span class="header-button-label">Audio only</span>
-    </button>
+      icon={<AudioOnlyIcon />}
+      onToggle={() => room.setAudioOnly(!on)}
+    />
   );
 }
 

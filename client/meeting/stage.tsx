@@ -6,6 +6,7 @@
  */
 import type { Signal } from "@preact/signals";
 import { useEffect, useRef } from "preact/hooks";
+import { HeaderToggle } from "../components/header-toggle.tsx";
 import { ExitFullscreenIcon, FullscreenIcon, SpeakerViewIcon } from "../components/room-icons.tsx";
 import { VideoTile } from "../components/video-tile.tsx";
 import { canFullscreen, fullscreenElement, toggleFullscreen } from "./fullscreen.ts";
@@ -106,17 +107,13 @@ export function ViewControls({ view, onView }: { view: LayoutView; onView(v: Lay
   const speaker = view === "speaker";
   return (
     <>
-      <button
-        type="button"
-        class={`header-button${speaker ? " on" : ""}`}
-        aria-pressed={speaker}
-        aria-label="Speaker view"
+      <HeaderToggle
+        on={speaker}
+        label="Speaker view"
         title={speaker ? "Speaker view is on: back to the grid" : "Speaker view: the one speaking large, the others in a strip"}
-        onClick={() => onView(speaker ? "grid" : "speaker")}
-      >
-        <SpeakerViewIcon />
-        <span class="header-button-label">Speaker view</span>
-      </button>
+        icon={<SpeakerViewIcon />}
+        onToggle={() => onView(speaker ? "grid" : "speaker")}
+      />
       {canFullscreen() && (
         <button type="button" class="header-button" aria-label={full ? "Exit full screen" : "Full screen"} title={full ? "Exit full screen" : "Show the meeting full screen"} onClick={() => void toggleFullscreen(document.documentElement)}>
           {full ? <ExitFullscreenIcon /> : <FullscreenIcon />}
