@@ -45,15 +45,12 @@
  * All of it shares one 2-core machine: Chromium (every participant's encoders and decoders) competes
  * with the server and Janus, so its CPU is printed beside theirs.
  */
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { availableParallelism, cpus, loadavg, tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { spawnSync } from "node:child_process";
+import { availableParallelism, cpus, loadavg } from "node:os";
+import { join } from "node:path";
 import type { JoinSample } from "./join/inside.ts";
+import { benchNamespace } from "./namespace-child.ts";
 
-const ROOT = resolve(import.meta.dir, "..");
-const NS = `dictate-bench-join-${process.pid}`;
-const ADDRESS = `10.215.${7 + (process.pid % 200)}.1/24`;
 /** The measuring child is stopped past this (the bench aims at ~5 minutes). */
 const CHILD_CAP_MS = 360_000;
 const AIM_RATIO = 1.25;
@@ -73,70 +70,11 @@ if (missing.length) {
   process.exit(1);
 }
 
-// ---------------------------------------------------------------------------------------------
-// Cleanup that runs whatever happens (Ctrl-C too): the child's process group, then every process
-// left in the namespace (by pid), the namespace itself, the temp folder.
-
-let child: ChildProcess | null = null;
-let work = "";
-let nsCreated = false;
-
-function ip(...args: string[]) {
-  const r = spawnSync("ip", args, { encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`ip ${args.join(" ")}: ${r.stderr}`);
-  return r.stdout;
-}
-
-function namespacePids(): number[] {
-  const r = spawnSync("ip", ["netns", "pids", NS], { encoding: "utf8" });
-  return (r.stdout ?? "").split(/\s+/).filter(Boolean).map(Number);
-}
-
-function signalChildGroup(signal: NodeJS.Signals) {
-  if (child?.pid && child.exitCode === null && child.signalCode === null) {
-    try {
-      process.kill(-child.pid, signal);
-    } catch {
-      // Already gone.
-    }
-  }
-}
-
-let cleanedUp = false;
-async function cleanup() {
-  if (cleanedUp) return;
-  cleanedUp = true;
-  if (nsCreated) {
-    // Politely first (the server stops its Janus on SIGTERM), then by force.
-    signalChildGroup("SIGTERM");
-    for (let i = 0; i < 30 && namespacePids().length > 0; i++) await Bun.sleep(100);
-    signalChildGroup("SIGKILL");
-    for (const pid of namespacePids()) {
-      try {
-        process.kill(pid, "SIGKILL");
-      } catch {
-        // Already gone.
-      }
-    }
-    for (let i = 0; i < 30 && namespacePids().length > 0; i++) await Bun.sleep(100);
-    const del = spawnSync("ip", ["netns", "del", NS], { encoding: "utf8" });
-    if (del.status !== 0) console.error(`cleanup: ip netns del ${NS}: ${del.stderr}`);
-  }
-  if (work) rmSync(work, { recursive: true, force: true });
-}
-
-let interrupted = false;
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.on(signal, () => {
-    if (interrupted) return;
-    interrupted = true;
-    console.error(`\n${signal}: cleaning up`);
-    void cleanup().finally(() => process.exit(130));
-  });
-}
+// The namespace the measuring part runs in, cleaned up whatever happens (bench/namespace-child.ts).
+const space = benchNamespace("join", 215);
 
 // ---------------------------------------------------------------------------------------------
-// Run the measuring part inside the namespace.
+// What the measuring part reports.
 
 interface CpuSample {
   participants: number;
@@ -174,44 +112,6 @@ interface Report {
   totalMs?: number;
 }
 
-async function runInside(): Promise<Report> {
-  work = mkdtempSync(join(tmpdir(), "dictate-bench-join-"));
-  mkdirSync(join(work, "tmp"));
-  ip("netns", "add", NS);
-  nsCreated = true;
-  ip("netns", "exec", NS, "ip", "link", "set", "lo", "up");
-  ip("netns", "exec", NS, "ip", "link", "add", "vp0", "type", "veth", "peer", "name", "vp1");
-  ip("netns", "exec", NS, "ip", "addr", "add", ADDRESS, "dev", "vp0");
-  ip("netns", "exec", NS, "ip", "link", "set", "vp0", "up");
-  ip("netns", "exec", NS, "ip", "link", "set", "vp1", "up");
-  console.log(`network namespace ${NS}: lo + veth vp0/vp1 with ${ADDRESS}, no default route`);
-
-  // Its own process group, so a run that hangs is stopped with everything it started.
-  const proc = spawn("ip", ["netns", "exec", NS, process.execPath, join(import.meta.dir, "join", "inside.ts")], {
-    cwd: ROOT,
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-    // Playwright's temporary browser profiles go under the work folder too.
-    env: { ...process.env, DICTATE_BENCH_WORK: work, TMPDIR: join(work, "tmp") },
-  });
-  child = proc;
-  let stdout = "";
-  proc.stdout!.on("data", (d) => (stdout += d));
-  proc.stderr!.on("data", (d) => process.stderr.write(d));
-  const exited = new Promise<void>((r) => proc.on("exit", () => r()));
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const finished = await Promise.race([exited.then(() => true), new Promise<false>((r) => (timer = setTimeout(() => r(false), CHILD_CAP_MS)))]);
-  clearTimeout(timer);
-  if (!finished) throw new Error(`the measuring process did not finish within ${CHILD_CAP_MS / 1000} s`);
-  const last = stdout
-    .trim()
-    .split("\n")
-    .filter((l) => l.startsWith('{"bench"'))
-    .pop();
-  if (!last) throw new Error(`the measuring process printed no results:\n${stdout.slice(-2000)}`);
-  return (JSON.parse(last) as { bench: Report }).bench;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Figures.
 
@@ -233,14 +133,14 @@ console.log(`load average before: ${loadBefore.map((l) => l.toFixed(2)).join(" "
 
 let report: Report;
 try {
-  report = await runInside();
+  report = await space.run<Report>(join(import.meta.dir, "join", "inside.ts"), CHILD_CAP_MS);
 } catch (err) {
   report = { ok: false, error: (err as Error).message };
 } finally {
-  await cleanup();
+  await space.cleanup();
 }
-if (interrupted) process.exit(130);
-console.log(`namespace ${NS} deleted, temp folder removed; total ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+if (space.interrupted()) process.exit(130);
+console.log(`namespace ${space.name} deleted, temp folder removed; total ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 const loadAfter = loadavg();
 console.log(`load average after: ${loadAfter.map((l) => l.toFixed(2)).join(" ")} (this bench alone keeps the ${availableParallelism()} cores busy during the CPU part)`);
 if (loadBefore[0]! > availableParallelism() * 0.5) {

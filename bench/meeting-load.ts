@@ -21,15 +21,11 @@
  * BENCH_WINDOW_MS [10000]. The machine has 2 cores and every page's encoder and decoder share them
  * with the server and Janus: absolute figures are the machine's, the comparison is the point.
  */
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { availableParallelism, loadavg, tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { availableParallelism, loadavg } from "node:os";
+import { join } from "node:path";
 import type { LoadSample } from "./meeting-load/inside.ts";
+import { benchNamespace } from "./namespace-child.ts";
 
-const ROOT = resolve(import.meta.dir, "..");
-const NS = `dictate-bench-load-${process.pid}`;
-const ADDRESS = `10.220.${7 + (process.pid % 200)}.1/24`;
 const CHILD_CAP_MS = 900_000;
 
 const missing = [process.getuid?.() === 0 ? null : "root", Bun.which("ip") ? null : "ip", Bun.which("janus") ? null : "janus", Bun.which("chromium") ? null : "chromium"].filter(Boolean);
@@ -38,67 +34,8 @@ if (missing.length) {
   process.exit(1);
 }
 
-let child: ChildProcess | null = null;
-let work = "";
-let nsCreated = false;
-const ip = (...args: string[]) => {
-  const r = spawnSync("ip", args, { encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`ip ${args.join(" ")}: ${r.stderr}`);
-};
-const namespacePids = () => (spawnSync("ip", ["netns", "pids", NS], { encoding: "utf8" }).stdout ?? "").split(/\s+/).filter(Boolean).map(Number);
-const kill = (pid: number, signal: NodeJS.Signals) => {
-  try {
-    process.kill(pid, signal);
-  } catch {
-    // Already gone.
-  }
-};
-
-let cleanedUp = false;
-async function cleanup() {
-  if (cleanedUp) return;
-  cleanedUp = true;
-  if (nsCreated) {
-    if (child?.pid && child.exitCode === null) kill(-child.pid, "SIGTERM");
-    for (let i = 0; i < 30 && namespacePids().length > 0; i++) await Bun.sleep(100);
-    if (child?.pid && child.exitCode === null) kill(-child.pid, "SIGKILL");
-    for (const pid of namespacePids()) kill(pid, "SIGKILL");
-    for (let i = 0; i < 30 && namespacePids().length > 0; i++) await Bun.sleep(100);
-    spawnSync("ip", ["netns", "del", NS]);
-  }
-  if (work) rmSync(work, { recursive: true, force: true });
-}
-for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => void cleanup().finally(() => process.exit(130)));
-
-async function runInside(): Promise<{ ok: boolean; error?: string; samples: LoadSample[]; chromium?: string }> {
-  work = mkdtempSync(join(tmpdir(), "dictate-bench-load-"));
-  mkdirSync(join(work, "tmp"));
-  ip("netns", "add", NS);
-  nsCreated = true;
-  ip("netns", "exec", NS, "ip", "link", "set", "lo", "up");
-  ip("netns", "exec", NS, "ip", "link", "add", "vp0", "type", "veth", "peer", "name", "vp1");
-  ip("netns", "exec", NS, "ip", "addr", "add", ADDRESS, "dev", "vp0");
-  ip("netns", "exec", NS, "ip", "link", "set", "vp0", "up");
-  ip("netns", "exec", NS, "ip", "link", "set", "vp1", "up");
-  const proc = spawn("ip", ["netns", "exec", NS, process.execPath, join(import.meta.dir, "meeting-load", "inside.ts")], {
-    cwd: ROOT,
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, DICTATE_BENCH_WORK: work, TMPDIR: join(work, "tmp") },
-  });
-  child = proc;
-  let stdout = "";
-  proc.stdout!.on("data", (d) => (stdout += d));
-  proc.stderr!.on("data", (d) => process.stderr.write(d));
-  const exited = new Promise<void>((r) => proc.on("exit", () => r()));
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const finished = await Promise.race([exited.then(() => true), new Promise<false>((r) => (timer = setTimeout(() => r(false), CHILD_CAP_MS)))]);
-  clearTimeout(timer);
-  if (!finished) throw new Error(`the measuring process did not finish within ${CHILD_CAP_MS / 1000} s`);
-  const last = stdout.trim().split("\n").filter((l) => l.startsWith('{"bench"')).pop();
-  if (!last) throw new Error(`the measuring process printed no results:\n${stdout.slice(-2000)}`);
-  return JSON.parse(last).bench;
-}
+const space = benchNamespace("load", 220);
+type Report = { ok: boolean; error?: string; samples: LoadSample[]; chromium?: string };
 
 const fmt = (n: number | null | undefined, digits = 0) => (n === null || n === undefined || !Number.isFinite(n) ? "–" : n.toFixed(digits));
 const avg = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
@@ -106,15 +43,16 @@ const avg = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.le
 console.log("# Dictate meeting-load bench");
 const loadBefore = loadavg();
 console.log(`cores: ${availableParallelism()}, load average before: ${loadBefore.map((l) => l.toFixed(2)).join(" ")}`);
-let report: Awaited<ReturnType<typeof runInside>>;
+let report: Report;
 try {
-  report = await runInside();
+  report = await space.run<Report>(join(import.meta.dir, "meeting-load", "inside.ts"), CHILD_CAP_MS);
 } catch (err) {
   report = { ok: false, error: (err as Error).message, samples: [] };
 } finally {
-  await cleanup();
+  await space.cleanup();
 }
-console.log(`namespace ${NS} deleted; load average after: ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
+if (space.interrupted()) process.exit(130);
+console.log(`namespace ${space.name} deleted; load average after: ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
 if (loadBefore[0]! > availableParallelism() * 0.5) console.log(`WARNING: the machine was already busy (1-minute load ${loadBefore[0]!.toFixed(2)}): figures are perturbed by other work`);
 if (!report.ok) console.log(`the run failed: ${report.error}`);
 if (report.chromium) console.log(`Chromium ${report.chromium}`);
