@@ -75,9 +75,8 @@ export const CAMERA_LAYERS: RTCRtpEncodingParameters[] = [
   { rid: "q", scaleResolutionDownBy: 4, maxBitrate: 150_000 },
 ];
 /**
- * What a camera layer nobody receives still sends (applyCameraLayers): the smallest size at a small
- * bitrate, as cheap to encode as q, and enough to keep the layer flowing so that switching to it is
- * immediate. (A frame a second instead, with maxFramerate, left the layers at 3-4 frames a second
+ * What a camera layer nobody receives still sends (applyCameraLayers): q's size at less than half
+ * its bitrate, enough to keep the layer flowing so that switching to it is immediate. (A frame a second instead, with maxFramerate, left the layers at 3-4 frames a second
  * after they were asked for whole again, in Chromium.)
  */
 const WARM_LAYER = { scaleResolutionDownBy: 4, maxBitrate: 60_000 } as const;
@@ -180,7 +179,9 @@ export function createMedia(deps: MediaDeps) {
     for (const e of params.encodings) {
       const layer = CAMERA_LAYERS.find((l) => l.rid === e.rid);
       if (!layer) continue;
-      const warm = CAMERA_LAYERS.length - 1 - CAMERA_LAYERS.indexOf(layer) > cameraLayers;
+      // Janus's substream number for this layer (f 2, h 1, q 0; see CAMERA_LAYERS).
+      const substream = CAMERA_LAYERS.length - 1 - CAMERA_LAYERS.indexOf(layer);
+      const warm = substream > cameraLayers;
       const { maxBitrate, scaleResolutionDownBy } = warm ? WARM_LAYER : layer;
       if (e.active !== true || e.maxBitrate !== maxBitrate || e.scaleResolutionDownBy !== scaleResolutionDownBy) {
         e.active = true;
