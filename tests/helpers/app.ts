@@ -1,3 +1,4 @@
+import { rmSync } from "node:fs";
 import { afterAll, beforeAll } from "bun:test";
 import type { Redis } from "ioredis";
 import type { LoginLimits } from "../../src/auth/index.ts";
@@ -71,6 +72,8 @@ export async function createTestApp(kind: DbKind, options: TestAppOptions = {}) 
     async close() {
       await services.rooms.shutdown();
       await database.close();
+      // The data folder testConfig made for this app (blobs are in memory; recordings may land here).
+      if (!options.config?.dataDir) rmSync(config.dataDir, { recursive: true, force: true });
     },
   };
 }
