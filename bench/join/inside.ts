@@ -15,6 +15,7 @@ import { BareJanus } from "./bare.ts";
 import { BARE_PUBLISHER_PAGE, BARE_SUBSCRIBER_PAGE, INSTRUMENT, type JoinMarks } from "./page-scripts.ts";
 import { chromiumPids, cpuBetween, cpuSeconds, cpuSnapshot } from "./proc.ts";
 import { LOAD_GENERATOR_ENV } from "../load-env.ts";
+import { waiter } from "../../tests/helpers/scenario-script.ts";
 
 const ROOT = join(import.meta.dir, "../..");
 const work = process.env.DICTATE_BENCH_WORK;
@@ -73,15 +74,8 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
   ]);
 }
 
-async function until<T>(what: string, check: () => Promise<T | null | undefined | false>, timeoutMs: number, intervalMs = 100): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await Bun.sleep(intervalMs);
-  }
-}
+// Every wait names its own timeout.
+const until = waiter({ timeoutMs: 15_000, intervalMs: 100 });
 
 function freePort(): number {
   const s = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
