@@ -72,6 +72,15 @@ read -r tests failures errors skipped < <(node -e '
     return `${get("file")}: ${[get("classname"), get("name")].filter(Boolean).join(" > ")}`;
   });
   fs.writeFileSync(process.argv[2], skippedNames.map((s) => s + "\n").join(""));
+  // Each failure again, briefly, just above the closing line: a CI log that keeps only its tail
+  // still says why a test failed, not only which.
+  const unescape = (s) => s.replace(/&#10;/g, "\n").replace(/&quot;/g, "\"").replace(/&apos;/g, "\x27").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
+  const failed = [...xml.matchAll(/<testcase\b([^>]*)>\s*<failure\b[^>]*>([\s\S]*?)<\/failure>/g)];
+  for (const [, a, body] of failed.slice(0, 10)) {
+    const get = (n) => ((a.match(new RegExp(" " + n + "=\"([^\"]*)\"")) || [])[1] || "");
+    const text = unescape(body).trim();
+    console.error(`\n--- failed: ${get("file")}: ${unescape(get("name"))}\n${text.length > 2500 ? text.slice(0, 2500) + "\n…" : text}`);
+  }
   console.log(attr("tests"), attr("failures"), attr("errors"), attr("skipped"));
 ' "$REPORT" "$SKIPPED_LIST")
 failed=$((failures + errors + failed_checks))

@@ -118,12 +118,18 @@ describe.skipIf(!HAVE_BINARIES)("outages: Postgres or Redis down", () => {
       const back = Date.now();
       // Each writer's first edit after the return reaches the other; healthy, that takes ~0.3 s
       // (before: 9–15 s, waiting out the driver's reconnect backoff).
+      const outputBefore = server!.output().length;
       await eventually(() => {
         for (const i of [0, 1]) {
           const first = typed.find((t) => t.at > back && t.marker.startsWith(`[${i}:`));
           expect(first && seen.has(first.marker)).toBe(true);
         }
-      }, { timeoutMs: 3_000 });
+      }, { timeoutMs: 3_000 }).catch((err) => {
+        // Say what the server did meanwhile (this failed once in CI and never here).
+        const after = server!.output().slice(outputBefore).split("\n").filter((l) => !l.includes('"msg":"request"'));
+        const lastSeen = [...seen.entries()].sort((a, b) => b[1] - a[1])[0];
+        throw new Error(`${err.message}\n${Date.now() - back} ms after Postgres was back; last marker seen ${lastSeen ? `${lastSeen[0]} at back${lastSeen[1] - back >= 0 ? "+" : ""}${lastSeen[1] - back} ms` : "none"}; server since:\n${after.map((l) => l.slice(0, 300)).slice(-15).join("\n")}`);
+      });
       typing = false;
       await typist;
       await eventually(() => expect(writers.texts()[1]).toBe(writers.texts()[0]!));
