@@ -82,6 +82,7 @@ export function createNotesSession(loaded: LoadedNotes, deps: NotesSessionDeps) 
   let closing = false;
   let disposed = false;
   let debounceTimer: unknown = null;
+  let lastChangeAt = 0;
   let maxDelayTimer: unknown = null;
   let compacting: Promise<void> | null = null;
 
@@ -118,11 +119,26 @@ export function createNotesSession(loaded: LoadedNotes, deps: NotesSessionDeps) 
     for (const conn of conns.keys()) conn.send(message);
   });
 
+  /**
+   * Compacts once the notes have been quiet for COMPACT_DEBOUNCE_MS, or COMPACT_MAX_DELAY_MS after
+   * the first update since the last compaction. Each update only moves `lastChangeAt`: the quiet
+   * timer, when it fires early, sets itself again for what is left (clearing and setting a timer on
+   * every keystroke of every room cost more than the check).
+   */
   function scheduleCompaction() {
     if (disposed) return;
-    if (debounceTimer !== null) deps.clock.clearTimeout(debounceTimer);
-    debounceTimer = deps.clock.setTimeout(() => void compact(), COMPACT_DEBOUNCE_MS);
+    lastChangeAt = deps.clock.now();
+    if (debounceTimer === null) armDebounce(COMPACT_DEBOUNCE_MS);
     maxDelayTimer ??= deps.clock.setTimeout(() => void compact(), COMPACT_MAX_DELAY_MS);
+  }
+
+  function armDebounce(ms: number) {
+    debounceTimer = deps.clock.setTimeout(() => {
+      debounceTimer = null;
+      const left = lastChangeAt + COMPACT_DEBOUNCE_MS - deps.clock.now();
+      if (left > 0) armDebounce(left);
+      else void compact();
+    }, ms);
   }
 
   function clearCompactionTimers() {
