@@ -46,7 +46,7 @@ const name = `dictate_append_bench_${process.pid}`;
 const url = await createPostgresDatabase(name, ADMIN_URL);
 const sql = postgres(url, { max: 1, onnotice: () => {} });
 try {
-  const [{ pid }] = await sql<{ pid: number }[]>`select pg_backend_pid() as pid`;
+  const pid = (await sql<{ pid: number }[]>`select pg_backend_pid() as pid`)[0]!.pid;
   const results = new Map<string, { cpu: number[]; wall: number[]; rows: number }>();
   for (let round = 0; round < 2; round++) {
     for (const v of VARIANTS) {
@@ -77,8 +77,9 @@ try {
       results.set(v.label, entry);
     }
   }
-  const [{ fsync, synchronous_commit }] = await sql<{ fsync: string; synchronous_commit: string }[]>`
-    select current_setting('fsync') as fsync, current_setting('synchronous_commit') as synchronous_commit`;
+  const { fsync, synchronous_commit } = (
+    await sql<{ fsync: string; synchronous_commit: string }[]>`select current_setting('fsync') as fsync, current_setting('synchronous_commit') as synchronous_commit`
+  )[0]!;
   console.log(`\n## One notes append on Postgres: ${STATEMENTS} statements per variant, two rounds (fsync ${fsync}, synchronous_commit ${synchronous_commit})\n`);
   console.log("| variant | backend CPU µs / statement | per row | wall µs / statement |");
   console.log("|---|---:|---:|---:|");

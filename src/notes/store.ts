@@ -46,7 +46,21 @@ export function seedNotes(agenda: string): Uint8Array {
   return state;
 }
 
-export function createNotesStore(db: Db): NotesStore {
+export interface NotesStoreOptions {
+  /**
+   * VACUUM (ANALYZE) the notes tables once compactions have deleted this many update rows; null:
+   * never. For PGlite, which runs Postgres in single-user mode with no autovacuum: without it every
+   * row ever typed stays in the folder as a dead tuple, and the planner never gets statistics.
+   * Postgres's own autovacuum does this for a server.
+   */
+  vacuumAfterDeletedRows?: number | null;
+}
+
+/** What the rooms use on PGlite: a meeting of five typing steadily reaches it every ~15 minutes. */
+export const EMBEDDED_VACUUM_AFTER_DELETED_ROWS = 20_000;
+
+export function createNotesStore(db: Db, { vacuumAfterDeletedRows = null }: NotesStoreOptions = {}): NotesStore {
+  let deletedSinceVacuum = 0;
   return {
     async open(meeting) {
       await db
@@ -111,16 +125,26 @@ export function createNotesStore(db: Db): NotesStore {
     },
 
     async compact(noteId, leaseToken, state, text, upToId, clock) {
-      return db.transaction(async (tx) => {
+      const compacted = await db.transaction(async (tx) => {
         const [row] = await tx
           .update(notes)
           .set({ ydoc: state, text, clock, updatedAt: new Date() })
           .where(and(eq(notes.id, noteId), eq(notes.leaseToken, leaseToken)))
           .returning({ id: notes.id });
         if (!row) return false;
-        await tx.delete(noteUpdates).where(and(eq(noteUpdates.noteId, noteId), lte(noteUpdates.id, upToId)));
+        const deleted = await tx.delete(noteUpdates).where(and(eq(noteUpdates.noteId, noteId), lte(noteUpdates.id, upToId)));
+        // PGlite answers { affectedRows }, postgres.js a list with `count`.
+        const counted = deleted as unknown as { affectedRows?: number; count?: number };
+        deletedSinceVacuum += counted.affectedRows ?? counted.count ?? 0;
         return true;
       });
+      if (vacuumAfterDeletedRows !== null && deletedSinceVacuum >= vacuumAfterDeletedRows) {
+        deletedSinceVacuum = 0;
+        // Outside the transaction (VACUUM refuses to run in one); the caller's turn in the writer's
+        // background queue covers it, so it never runs beside a compaction.
+        await db.execute(sql`vacuum (analyze) ${noteUpdates}, ${notes}`);
+      }
+      return compacted;
     },
   };
 }
