@@ -18,6 +18,7 @@ import m0004 from "../../migrations/0004_display_name.sql" with { type: "text" }
 import m0005 from "../../migrations/0005_meeting_control.sql" with { type: "text" };
 import m0006 from "../../migrations/0006_meeting_memory.sql" with { type: "text" };
 import m0007 from "../../migrations/0007_meeting_control_state.sql" with { type: "text" };
+import m0008 from "../../migrations/0008_note_update_clock.sql" with { type: "text" };
 
 const SQL: Record<string, string> = {
   "0000_init": m0000,
@@ -28,6 +29,7 @@ const SQL: Record<string, string> = {
   "0005_meeting_control": m0005,
   "0006_meeting_memory": m0006,
   "0007_meeting_control_state": m0007,
+  "0008_note_update_clock": m0008,
 };
 
 interface JournalEntry {

@@ -214,6 +214,11 @@ export const noteUpdates = pgTable(
     id: bigserial("id", { mode: "number" }).primaryKey(),
     noteId: uuid("note_id").notNull().references(() => notes.id, { onDelete: "cascade" }),
     update: bytea("update").notNull(),
+    /**
+     * For a row that folds several updates into one (a partial compaction, src/rooms/notes-session.ts):
+     * when each part of it was written, as the notes' own clock. Null: all of it at created_at.
+     */
+    clock: jsonb("clock").$type<Record<string, [number, number][]>>(),
     createdAt: createdAt(),
   },
   (t) => [index("note_updates_note_id_id_idx").on(t.noteId, t.id)],

@@ -28,6 +28,22 @@ export function recordUpdate(runs: ClockRuns, update: Uint8Array | ReturnType<ty
   return changed;
 }
 
+/**
+ * Adds `more` (the runs of a later part of the log, as a folded row carries them) to `runs`. A run
+ * already covered (its clock not past the last run's start) adds nothing: the earlier time stands,
+ * as recordUpdate keeps it.
+ */
+export function mergeRuns(runs: ClockRuns, more: ClockRuns): void {
+  for (const [client, added] of Object.entries(more)) {
+    const list = (runs[client] ??= []);
+    for (const run of added) {
+      const last = list.at(-1);
+      if (last && run[0] < last[0] + 1) continue;
+      list.push([run[0], run[1]]);
+    }
+  }
+}
+
 /** When the struct `(client, clock)` was written, or null if before any run (the seed, or unknown). */
 export function writtenAt(runs: ClockRuns, client: number, clock: number): number | null {
   const list = runs[String(client)];

@@ -1,4 +1,4 @@
-import { recordUpdate, type ClockRuns } from "./clock.ts";
+import { mergeRuns, recordUpdate, type ClockRuns } from "./clock.ts";
 import { seedNotes, type LoadedNotes, type NotesStore } from "./store.ts";
 
 /**
@@ -14,7 +14,7 @@ export function createMemoryNotesStore() {
     text: string;
     leaseToken: number;
     clock: ClockRuns;
-    updates: { id: number; update: Uint8Array; at: number }[];
+    updates: { id: number; update: Uint8Array; at: number; clock?: ClockRuns }[];
   }
   const rows = new Map<string, Row>();
   let nextUpdateId = 1;
@@ -34,7 +34,7 @@ export function createMemoryNotesStore() {
         leaseToken: row.leaseToken,
         updates: [row.ydoc, ...row.updates.map((u) => u.update)],
         lastUpdateId: row.updates.at(-1)?.id ?? 0,
-        clock: row.updates.reduce((runs, u) => (recordUpdate(runs, u.update, u.at), runs), structuredClone(row.clock)),
+        clock: row.updates.reduce((runs, u) => (u.clock ? mergeRuns(runs, u.clock) : recordUpdate(runs, u.update, u.at), runs), structuredClone(row.clock)),
       };
     },
     async append(entries) {
@@ -61,6 +61,16 @@ export function createMemoryNotesStore() {
       row.text = text;
       row.clock = structuredClone(clock);
       row.updates = row.updates.filter((u) => u.id > upToId);
+      return true;
+    },
+    async compactLog(noteId, leaseToken, merged, clock, afterId, upToId) {
+      const row = rows.get(noteId);
+      if (!row || row.leaseToken !== leaseToken) return false;
+      const kept = row.updates.find((u) => u.id === upToId);
+      if (!kept) throw new Error(`note update ${upToId} of note ${noteId} is missing`);
+      kept.update = merged;
+      kept.clock = structuredClone(clock);
+      row.updates = row.updates.filter((u) => u.id <= afterId || u.id >= upToId);
       return true;
     },
   };

@@ -1,7 +1,7 @@
-import { and, asc, eq, lte, sql } from "drizzle-orm";
+import { and, asc, eq, gt, lt, lte, sql } from "drizzle-orm";
 import * as Y from "yjs";
 import { executePrepared, schema, type Db } from "../db/index.ts";
-import { recordUpdate, type ClockRuns } from "./clock.ts";
+import { mergeRuns, recordUpdate, type ClockRuns } from "./clock.ts";
 
 const { notes, noteUpdates } = schema;
 
@@ -35,6 +35,13 @@ export interface NotesStore {
   append(entries: { noteId: string; leaseToken: number; update: Uint8Array }[]): Promise<(number | null)[]>;
   /** Replaces the compacted state (and its clock) and drops the updates it includes. False when fenced out. */
   compact(noteId: string, leaseToken: number, state: Uint8Array, text: string, upToId: number, clock: ClockRuns): Promise<boolean>;
+  /**
+   * A partial compaction: the log rows after `afterId` up to `upToId` become one, the row `upToId`,
+   * holding `merged` (their updates merged) and `clock` (when each part of it was written). The
+   * compacted state is left alone, so the cost is that of what was typed since, not of the whole
+   * document. False when fenced out.
+   */
+  compactLog(noteId: string, leaseToken: number, merged: Uint8Array, clock: ClockRuns, afterId: number, upToId: number): Promise<boolean>;
 }
 
 /** A new meeting's notes document: its agenda, ending with a line break. */
@@ -61,6 +68,18 @@ export const EMBEDDED_VACUUM_AFTER_DELETED_ROWS = 20_000;
 
 export function createNotesStore(db: Db, { vacuumAfterDeletedRows = null }: NotesStoreOptions = {}): NotesStore {
   let deletedSinceVacuum = 0;
+  /** PGlite answers a delete with { affectedRows }, postgres.js with a list that has `count`. */
+  const countDeleted = (result: unknown) => {
+    const counted = result as { affectedRows?: number; count?: number };
+    deletedSinceVacuum += counted.affectedRows ?? counted.count ?? 0;
+  };
+  async function vacuumIfDue() {
+    if (vacuumAfterDeletedRows === null || deletedSinceVacuum < vacuumAfterDeletedRows) return;
+    deletedSinceVacuum = 0;
+    // Outside the transaction (VACUUM refuses to run in one); the caller's turn in the writer's
+    // background queue covers it, so it never runs beside a compaction.
+    await db.execute(sql`vacuum (analyze) ${noteUpdates}, ${notes}`);
+  }
   return {
     async open(meeting) {
       await db
@@ -77,7 +96,7 @@ export function createNotesStore(db: Db, { vacuumAfterDeletedRows = null }: Note
           .returning({ id: notes.id, ydoc: notes.ydoc, leaseToken: notes.leaseToken, clock: notes.clock });
         if (!claimed) throw new Error(`notes of meeting ${meeting.id} vanished while opening`);
         const rows = await tx
-          .select({ id: noteUpdates.id, update: noteUpdates.update, createdAt: noteUpdates.createdAt })
+          .select({ id: noteUpdates.id, update: noteUpdates.update, clock: noteUpdates.clock, createdAt: noteUpdates.createdAt })
           .from(noteUpdates)
           .where(eq(noteUpdates.noteId, claimed.id))
           .orderBy(asc(noteUpdates.id));
@@ -132,27 +151,48 @@ export function createNotesStore(db: Db, { vacuumAfterDeletedRows = null }: Note
           .where(and(eq(notes.id, noteId), eq(notes.leaseToken, leaseToken)))
           .returning({ id: notes.id });
         if (!row) return false;
-        const deleted = await tx.delete(noteUpdates).where(and(eq(noteUpdates.noteId, noteId), lte(noteUpdates.id, upToId)));
-        // PGlite answers { affectedRows }, postgres.js a list with `count`.
-        const counted = deleted as unknown as { affectedRows?: number; count?: number };
-        deletedSinceVacuum += counted.affectedRows ?? counted.count ?? 0;
+        countDeleted(await tx.delete(noteUpdates).where(and(eq(noteUpdates.noteId, noteId), lte(noteUpdates.id, upToId))));
         return true;
       });
-      if (vacuumAfterDeletedRows !== null && deletedSinceVacuum >= vacuumAfterDeletedRows) {
-        deletedSinceVacuum = 0;
-        // Outside the transaction (VACUUM refuses to run in one); the caller's turn in the writer's
-        // background queue covers it, so it never runs beside a compaction.
-        await db.execute(sql`vacuum (analyze) ${noteUpdates}, ${notes}`);
-      }
+      await vacuumIfDue();
+      return compacted;
+    },
+
+    async compactLog(noteId, leaseToken, merged, clock, afterId, upToId) {
+      const compacted = await db.transaction(async (tx) => {
+        // The fence, as an append checks it: a new owner's token bump waits for this to commit.
+        const [owned] = await tx
+          .select({ id: notes.id })
+          .from(notes)
+          .where(and(eq(notes.id, noteId), eq(notes.leaseToken, leaseToken)))
+          .for("share");
+        if (!owned) return false;
+        const [kept] = await tx
+          .update(noteUpdates)
+          .set({ update: merged, clock })
+          .where(and(eq(noteUpdates.noteId, noteId), eq(noteUpdates.id, upToId)))
+          .returning({ id: noteUpdates.id });
+        // Only this owner writes rows under its token, and none is deleted but by it: a missing row
+        // means the caller's ids are wrong, and deleting the others would lose what they hold.
+        if (!kept) throw new Error(`note update ${upToId} of note ${noteId} is missing`);
+        countDeleted(await tx.delete(noteUpdates).where(and(eq(noteUpdates.noteId, noteId), gt(noteUpdates.id, afterId), lt(noteUpdates.id, upToId))));
+        return true;
+      });
+      await vacuumIfDue();
       return compacted;
     },
   };
 }
 
 /** The compacted clock with the times of the updates logged since (each row's created_at). */
-function withLoggedTimes(compacted: ClockRuns | null, rows: { update: Uint8Array; createdAt: Date }[]): ClockRuns {
+function withLoggedTimes(compacted: ClockRuns | null, rows: { update: Uint8Array; clock: ClockRuns | null; createdAt: Date }[]): ClockRuns {
   const runs: ClockRuns = structuredClone(compacted ?? {});
   for (const row of rows) {
+    // A row folding several updates carries their times; a plain one was written at created_at.
+    if (row.clock) {
+      mergeRuns(runs, row.clock);
+      continue;
+    }
     try {
       recordUpdate(runs, row.update, row.createdAt.getTime());
     } catch {
@@ -175,7 +215,7 @@ export async function readNotesWithClock(db: Db, meetingId: string): Promise<{ n
       const [note] = await tx.select({ id: notes.id, ydoc: notes.ydoc, clock: notes.clock }).from(notes).where(eq(notes.meetingId, meetingId));
       if (!note) return null;
       const rows = await tx
-        .select({ update: noteUpdates.update, createdAt: noteUpdates.createdAt })
+        .select({ update: noteUpdates.update, clock: noteUpdates.clock, createdAt: noteUpdates.createdAt })
         .from(noteUpdates)
         .where(eq(noteUpdates.noteId, note.id))
         .orderBy(asc(noteUpdates.id));

@@ -3,7 +3,7 @@ import * as encoding from "lib0/encoding";
 import * as awarenessProtocol from "y-protocols/awareness";
 import * as Y from "yjs";
 import type { LoadedNotes, NotesStore, NotesWriter } from "../notes/index.ts";
-import { recordUpdate } from "../notes/clock.ts";
+import { recordUpdate, type ClockRuns } from "../notes/clock.ts";
 import { NOTES_TEXT } from "../notes/index.ts";
 import type { Clock } from "./clock.ts";
 import { CLOSE, type Connection } from "./connection.ts";
@@ -22,6 +22,8 @@ export const COMPACT_DEBOUNCE_MS = 2_000;
 /** Y.encodeStateAsUpdate of an empty document (no structs, no deletions). */
 const EMPTY_UPDATE_BYTES = 2;
 export const COMPACT_MAX_DELAY_MS = 10_000;
+/** While typing never pauses, every this many folds of the log the whole document is written. */
+export const FOLDS_BETWEEN_FULL = 5;
 
 export interface NotesSessionDeps {
   store: NotesStore;
@@ -83,6 +85,12 @@ export function createNotesSession(loaded: LoadedNotes, deps: NotesSessionDeps) 
   let disposed = false;
   let debounceTimer: unknown = null;
   let lastChangeAt = 0;
+  /** The updates applied since the last compaction, and when their parts were written (for a fold). */
+  let sinceCompaction: Uint8Array[] = [];
+  let sinceClock: ClockRuns = {};
+  let foldsSinceFull = 0;
+  /** A compaction failed: the rows after the last one may hold updates no longer in `sinceCompaction`. */
+  let needsFull = false;
   let maxDelayTimer: unknown = null;
   let compacting: Promise<void> | null = null;
 
@@ -129,7 +137,8 @@ export function createNotesSession(loaded: LoadedNotes, deps: NotesSessionDeps) 
     if (disposed) return;
     lastChangeAt = deps.clock.now();
     if (debounceTimer === null) armDebounce(COMPACT_DEBOUNCE_MS);
-    maxDelayTimer ??= deps.clock.setTimeout(() => void compact(), COMPACT_MAX_DELAY_MS);
+    // While typing goes on, the log is folded (cheap) and the whole document written every few times.
+    maxDelayTimer ??= deps.clock.setTimeout(() => void compact(foldsSinceFull < FOLDS_BETWEEN_FULL ? "fold" : "full"), COMPACT_MAX_DELAY_MS);
   }
 
   function armDebounce(ms: number) {
@@ -147,23 +156,51 @@ export function createNotesSession(loaded: LoadedNotes, deps: NotesSessionDeps) 
     debounceTimer = maxDelayTimer = null;
   }
 
-  /** Writes the doc's state into the notes row and drops the updates it now holds. */
-  function compact(): Promise<void> {
+  /**
+   * "full": writes the doc's state into the notes row and drops the updates it now holds. "fold":
+   * merges the updates applied since the last compaction into one log row in place of theirs — the
+   * cost of what was typed since, where a full one rewrites the whole document (on PGlite 6–9 ms for
+   * a 50 KB document, all of it on the thread that relays, against ~1 ms).
+   */
+  function compact(kind: "full" | "fold" = "full"): Promise<void> {
     clearCompactionTimers();
     if (fenced || lastUpdateId === compactedUpTo) return compacting ?? Promise.resolve();
     const run = async () => {
       if (compacting) await compacting;
       try {
-        // One compaction of this process at a time (the writer's background queue); the state is
-        // taken when its turn comes, so it holds everything applied up to then.
+        // One compaction of this process at a time (the writer's background queue); what it writes
+        // is taken when its turn comes, so it holds everything applied up to then.
         await deps.writer.background(async () => {
           const upTo = lastUpdateId;
           if (fenced || upTo === compactedUpTo) return;
-          const state = Y.encodeStateAsUpdate(doc);
-          docBytes = state.byteLength;
-          const ok = await deps.store.compact(noteId, leaseToken, state, text.toString(), upTo, structuredClone(clockRuns));
-          if (ok) compactedUpTo = upTo;
-          else fence();
+          const afterId = compactedUpTo;
+          const parts = sinceCompaction;
+          const partsClock = sinceClock;
+          sinceCompaction = [];
+          sinceClock = {};
+          // A fold covers exactly the rows after the last compaction: after a failed one, only a
+          // full compaction knows what those rows held.
+          const fold = kind === "fold" && !needsFull && parts.length > 0;
+          let ok: boolean;
+          try {
+            if (fold) {
+              ok = await deps.store.compactLog(noteId, leaseToken, parts.length === 1 ? parts[0]! : Y.mergeUpdates(parts), partsClock, afterId, upTo);
+            } else {
+              const state = Y.encodeStateAsUpdate(doc);
+              docBytes = state.byteLength;
+              ok = await deps.store.compact(noteId, leaseToken, state, text.toString(), upTo, structuredClone(clockRuns));
+            }
+          } catch (err) {
+            needsFull = true;
+            throw err;
+          }
+          if (!ok) return fence();
+          compactedUpTo = upTo;
+          if (fold) foldsSinceFull++;
+          else {
+            foldsSinceFull = 0;
+            needsFull = false;
+          }
         });
       } catch (err) {
         deps.onError?.(err, "compact notes");
@@ -218,7 +255,10 @@ export function createNotesSession(loaded: LoadedNotes, deps: NotesSessionDeps) 
             }
             docBytes += size;
             lastUpdateId = Math.max(lastUpdateId, id);
-            recordUpdate(clockRuns, decoded, deps.clock.now());
+            const now = deps.clock.now();
+            recordUpdate(clockRuns, decoded, now);
+            sinceCompaction.push(update);
+            recordUpdate(sinceClock, decoded, now);
             deps.onUpdateApplied?.();
             scheduleCompaction();
           }, "notes update saved"),

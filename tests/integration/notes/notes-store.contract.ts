@@ -191,6 +191,51 @@ export function describeNotesStoreContract(name: string, open: () => Promise<Con
       for (const d of [doc, snapshot, full]) d.destroy();
     });
 
+    test("compactLog folds the rows after one id up to another into the last of them, with their times; the state and later rows stay; a stale token folds nothing", async () => {
+      const meeting = await subject.meeting("Fold");
+      const loaded = await store.open(meeting);
+      const doc = docOf(loaded);
+      doc.clientID = 77;
+      const ids: number[] = [];
+      const updates: Uint8Array[] = [];
+      for (const word of [" a", " b", " c", " d"]) {
+        const update = edit(doc, word);
+        updates.push(update);
+        ids.push((await store.append([{ noteId: loaded.noteId, leaseToken: loaded.leaseToken, update }]))[0]!);
+      }
+      // " b" and " c" become one row, written (as the room saw it) at two known times.
+      const times = { "77": [[2, 1_700_000_001_000], [4, 1_700_000_002_000]] as [number, number][] };
+      const merged = Y.mergeUpdates([updates[1]!, updates[2]!]);
+      const stale = await store.open(meeting);
+      expect(await store.compactLog(loaded.noteId, loaded.leaseToken, merged, times, ids[0]!, ids[2]!)).toBe(false);
+      expect(await subject.inspect(loaded.noteId)).toEqual({ text: "Fold", updates: 4 });
+      const current = await store.open(meeting);
+      expect(current.leaseToken).toBeGreaterThan(stale.leaseToken);
+      expect(await store.compactLog(current.noteId, current.leaseToken, merged, times, ids[0]!, ids[2]!)).toBe(true);
+      // The compacted state untouched (the agenda), three rows: " a", " b c" folded, " d".
+      expect(await subject.inspect(loaded.noteId)).toEqual({ text: "Fold", updates: 3 });
+      const reloaded = await store.open(meeting);
+      expect(reloaded.updates).toHaveLength(4);
+      expect(reloaded.updates[2]).toEqual(merged);
+      expect(reloaded.lastUpdateId).toBe(ids[3]!);
+      expect(textOf(reloaded)).toBe("Fold\n a b c d");
+      // The folded row's times stand for its part; the plain rows keep their own (now-ish).
+      const runs = reloaded.clock["77"]!;
+      expect(runs.map(([clock]) => clock)).toEqual([0, 2, 4, 6]);
+      expect(runs[1]![1]).toBe(1_700_000_001_000);
+      expect(runs[2]![1]).toBe(1_700_000_002_000);
+      expect(runs[3]![1]).toBeGreaterThan(1_700_000_002_000);
+      // A full compaction afterwards takes the folded row with the rest.
+      const full = docOf(reloaded);
+      expect(await store.compact(reloaded.noteId, reloaded.leaseToken, Y.encodeStateAsUpdate(full), full.getText(NOTES_TEXT).toString(), reloaded.lastUpdateId, reloaded.clock)).toBe(true);
+      expect(await subject.inspect(loaded.noteId)).toEqual({ text: "Fold\n a b c d", updates: 0 });
+      // A fold naming a row that is not there refuses, and deletes nothing.
+      const [extra] = await store.append([{ noteId: reloaded.noteId, leaseToken: reloaded.leaseToken, update: edit(doc, " e") }]);
+      await expect(store.compactLog(reloaded.noteId, reloaded.leaseToken, merged, {}, 0, extra! + 1_000)).rejects.toThrow(/missing/);
+      expect(await subject.inspect(loaded.noteId)).toEqual({ text: "Fold\n a b c d", updates: 1 });
+      for (const d of [doc, full]) d.destroy();
+    });
+
     test("the clock: open adds each logged update's time to the compacted clock; compact stores the clock it is given", async () => {
       const meeting = await subject.meeting("");
       const loaded = await store.open(meeting);

@@ -1,0 +1,1 @@
+ALTER TABLE "note_updates" ADD COLUMN "clock" jsonb;
