@@ -48,7 +48,19 @@ describe.skipIf(!HAVE_BINARIES)("outages: Postgres or Redis down", () => {
   beforeAll(async () => {
     pg = await throwawayPostgres();
     redis = await throwawayRedis();
-    server = await startServer({ DATABASE_URL: pg.url, REDIS_URL: redis.url, REDIS_PREFIX: "outage:", CLUSTER_SECRET: "outage-cluster-secret" });
+    // The per-address socket cap (25 opens in 5 s by default) stays on, counted in Redis, but out of
+    // reach: the test's two writers share one address and retry every 300 ms through the outage,
+    // which uses up a 5 s window in ~3.8 s; when Postgres came back in the rest of it, they were
+    // refused until it ended (1.4 s after the return, measured by starting Postgres at the first
+    // 429) — the cap doing its job, not what this suite is about, and the likeliest cause of the one
+    // CI failure of the typing test below (its first edit not relayed within 3 s).
+    server = await startServer({
+      DATABASE_URL: pg.url,
+      REDIS_URL: redis.url,
+      REDIS_PREFIX: "outage:",
+      CLUSTER_SECRET: "outage-cluster-secret",
+      SOCKETS_PER_MINUTE: "6000",
+    });
   }, 120_000);
 
   afterAll(async () => {
@@ -130,6 +142,8 @@ describe.skipIf(!HAVE_BINARIES)("outages: Postgres or Redis down", () => {
         const lastSeen = [...seen.entries()].sort((a, b) => b[1] - a[1])[0];
         throw new Error(`${err.message}\n${Date.now() - back} ms after Postgres was back; last marker seen ${lastSeen ? `${lastSeen[0]} at back${lastSeen[1] - back >= 0 ? "+" : ""}${lastSeen[1] - back} ms` : "none"}; server since:\n${after.map((l) => l.slice(0, 300)).slice(-15).join("\n")}`);
       });
+      // Nothing here was refused by the socket cap: a refusal would be the cap's timing, not the outage's.
+      expect(server!.output()).not.toContain('"status":429');
       typing = false;
       await typist;
       await eventually(() => expect(writers.texts()[1]).toBe(writers.texts()[0]!));
