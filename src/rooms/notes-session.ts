@@ -85,9 +85,10 @@ export function createNotesSession(loaded: LoadedNotes, deps: NotesSessionDeps) 
   let disposed = false;
   let debounceTimer: unknown = null;
   let lastChangeAt = 0;
-  /** The updates applied since the last compaction, and when their parts were written (for a fold). */
+  /** The updates applied since the last compaction (for a fold). */
   let sinceCompaction: Uint8Array[] = [];
-  let sinceClock: ClockRuns = {};
+  /** How many runs each client had in `clockRuns` at the last compaction: a fold stores the ones after. */
+  let clockMarks = runCounts(clockRuns);
   let foldsSinceFull = 0;
   /** A compaction failed: the rows after the last one may hold updates no longer in `sinceCompaction`. */
   let needsFull = false;
@@ -175,9 +176,9 @@ export function createNotesSession(loaded: LoadedNotes, deps: NotesSessionDeps) 
           if (fenced || upTo === compactedUpTo) return;
           const afterId = compactedUpTo;
           const parts = sinceCompaction;
-          const partsClock = sinceClock;
+          const partsClock = runsSince(clockRuns, clockMarks);
           sinceCompaction = [];
-          sinceClock = {};
+          clockMarks = runCounts(clockRuns);
           // A fold covers exactly the rows after the last compaction: after a failed one, only a
           // full compaction knows what those rows held.
           const fold = kind === "fold" && !needsFull && parts.length > 0;
@@ -255,10 +256,8 @@ export function createNotesSession(loaded: LoadedNotes, deps: NotesSessionDeps) 
             }
             docBytes += size;
             lastUpdateId = Math.max(lastUpdateId, id);
-            const now = deps.clock.now();
-            recordUpdate(clockRuns, decoded, now);
+            recordUpdate(clockRuns, decoded, deps.clock.now());
             sinceCompaction.push(update);
-            recordUpdate(sinceClock, decoded, now);
             deps.onUpdateApplied?.();
             scheduleCompaction();
           }, "notes update saved"),
@@ -373,3 +372,18 @@ export function createNotesSession(loaded: LoadedNotes, deps: NotesSessionDeps) 
 }
 
 export type NotesSession = ReturnType<typeof createNotesSession>;
+
+/** Each client's number of runs. */
+function runCounts(runs: ClockRuns): Record<string, number> {
+  return Object.fromEntries(Object.entries(runs).map(([client, list]) => [client, list.length]));
+}
+
+/** The runs added since `marks` was taken (runs are only ever appended). */
+function runsSince(runs: ClockRuns, marks: Record<string, number>): ClockRuns {
+  const since: ClockRuns = {};
+  for (const [client, list] of Object.entries(runs)) {
+    const added = list.slice(marks[client] ?? 0);
+    if (added.length > 0) since[client] = added.map(([clock, at]) => [clock, at]);
+  }
+  return since;
+}
