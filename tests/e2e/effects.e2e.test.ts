@@ -216,9 +216,12 @@ describe.skipIf(!canRunBrowser)("background blur and noise suppression", () => {
     await page.locator('figure[data-self="true"] video').waitFor();
     expect(requests.filter((u) => EFFECT_REQUEST.test(u))).toEqual([]);
 
-    const tileAudio = () => page.evaluate(() => ((document.querySelector('figure[data-self="true"][data-kind="camera"] video') as HTMLVideoElement).srcObject as MediaStream).getAudioTracks().map((t) => t.id));
+    // The tile's audio tracks; null until the tile's video element has its stream (it is rendered
+    // first and given the stream just after: on a loaded machine the test once read it in between).
+    const tileAudio = () =>
+      page.evaluate(() => ((document.querySelector('figure[data-self="true"][data-kind="camera"] video') as HTMLVideoElement).srcObject as MediaStream | null)?.getAudioTracks().map((t) => t.id) ?? null);
     const micId = await page.evaluate(() => (window as any).__fx.captured.at(-1).getAudioTracks()[0].id);
-    expect(await tileAudio()).toEqual([micId]);
+    await eventually(async () => expect(await tileAudio()).toEqual([micId]));
 
     // The Effects menu by keyboard: focus it, Enter opens it on its first item, Arrow Down, Enter.
     const menuButton = page.getByRole("button", { name: "Effects: background blur and noise suppression" });
