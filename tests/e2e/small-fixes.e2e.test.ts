@@ -55,6 +55,9 @@ describe.skipIf(!canRunBrowser)("issue 17's small fixes, in Chromium", () => {
     if (guestName) await p.getByLabel("Your name").fill(guestName);
     await p.getByRole("button", { name: "Join meeting" }).click();
     await p.getByRole("toolbar", { name: "Meeting controls" }).waitFor();
+    // The toolbar is there while the page still says "Joining…"; a chat message sent then is refused
+    // as "Not connected to the meeting" (CI's clean-clone run did that once): wait for one's own tile.
+    await p.locator('figure[data-self="true"]').first().waitFor();
     return p;
   }
 
